@@ -1,0 +1,174 @@
+import Foundation
+
+/// The gateway ⇄ signer protocol, version 1 (see docs/protocol.md).
+public enum WireMessage: Sendable, Equatable {
+    case ready(Ready)
+    case job(Job, body: [UInt8])
+    case result(Result, body: [UInt8])
+    case ack(JobID)
+    case heartbeat
+    case disconnect(reason: String)
+
+    public static let tag: [UInt8] = Array("SIGNET/1".utf8)
+    public static let version = 1
+
+    public struct Ready: Codable, Sendable, Equatable {
+        public var version: Int
+        public var signerID: String
+        public var credit: Int
+        public var pid: Int32
+        public var host: String
+
+        public init(signerID: String, credit: Int, pid: Int32, host: String) {
+            self.version = WireMessage.version
+            self.signerID = signerID
+            self.credit = credit
+            self.pid = pid
+            self.host = host
+        }
+    }
+
+    /// Names one attempt at one document.
+    public struct JobID: Codable, Sendable, Hashable, CustomStringConvertible {
+        public var operationID: String
+        public var document: Int
+        public var attempt: Int
+
+        public init(operationID: String, document: Int, attempt: Int) {
+            self.operationID = operationID
+            self.document = document
+            self.attempt = attempt
+        }
+
+        public var description: String { "\(operationID)/\(document)#\(attempt)" }
+    }
+
+    public struct Job: Codable, Sendable, Equatable {
+        public var operationID: String
+        public var document: Int
+        public var attempt: Int
+        public var contentDigest: String
+        public var name: String
+        public var contentType: String
+        public var signature: SignatureParameters
+
+        public init(id: JobID, contentDigest: String, name: String, contentType: String, signature: SignatureParameters) {
+            self.operationID = id.operationID
+            self.document = id.document
+            self.attempt = id.attempt
+            self.contentDigest = contentDigest
+            self.name = name
+            self.contentType = contentType
+            self.signature = signature
+        }
+
+        public var id: JobID { JobID(operationID: operationID, document: document, attempt: attempt) }
+    }
+
+    public struct Result: Codable, Sendable, Equatable {
+        public var operationID: String
+        public var document: Int
+        public var attempt: Int
+        public var contentDigest: String
+        public var signed: Bool
+        public var signError: String?
+        public var errorMessage: String?
+
+        public init(job: Job, signed: Bool, signError: String? = nil, errorMessage: String? = nil) {
+            self.operationID = job.operationID
+            self.document = job.document
+            self.attempt = job.attempt
+            self.contentDigest = job.contentDigest
+            self.signed = signed
+            self.signError = signError
+            self.errorMessage = errorMessage
+        }
+
+        public var id: JobID { JobID(operationID: operationID, document: document, attempt: attempt) }
+    }
+
+    enum Command: UInt8 {
+        case ready = 1, job, result, ack, heartbeat, disconnect
+    }
+
+    private struct Disconnect: Codable { var reason: String }
+}
+
+/// How a document is to be signed: the `signatureInfo` of the client API, as a job carries it.
+public struct SignatureParameters: Codable, Sendable, Equatable {
+    public var signatureType: String
+    public var reason: String?
+    public var location: String?
+    public var applyTimestamp: Bool
+    public var visibleSignature: VisibleSignatureInfo?
+
+    public init(
+        signatureType: String, reason: String? = nil, location: String? = nil,
+        applyTimestamp: Bool = false, visibleSignature: VisibleSignatureInfo? = nil
+    ) {
+        self.signatureType = signatureType
+        self.reason = reason
+        self.location = location
+        self.applyTimestamp = applyTimestamp
+        self.visibleSignature = visibleSignature
+    }
+}
+
+/// `visibleSignatureInfo` of the client API (Sign'Stash field names).
+public struct VisibleSignatureInfo: Codable, Sendable, Equatable {
+    public var type: String?
+    public var position: String?
+    public var fieldName: String?
+    public var placeholder: String?
+    public var area: Area?
+
+    public struct Area: Codable, Sendable, Equatable {
+        public var width: Double?
+        public var height: Double?
+    }
+}
+
+public struct WireError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+extension WireMessage {
+    /// The frames a DEALER sends (a ROUTER prepends the routing id).
+    public func encode() -> ZMQMessage {
+        let encoder = JSONEncoder()
+        func json(_ value: some Encodable) -> [UInt8] { (try? Array(encoder.encode(value))) ?? Array("{}".utf8) }
+        switch self {
+        case .ready(let ready): return [Self.tag, [Command.ready.rawValue], json(ready)]
+        case .job(let job, let body): return [Self.tag, [Command.job.rawValue], json(job), body]
+        case .result(let result, let body): return [Self.tag, [Command.result.rawValue], json(result), body]
+        case .ack(let id): return [Self.tag, [Command.ack.rawValue], json(id)]
+        case .heartbeat: return [Self.tag, [Command.heartbeat.rawValue], Array("{}".utf8)]
+        case .disconnect(let reason): return [Self.tag, [Command.disconnect.rawValue], json(Disconnect(reason: reason))]
+        }
+    }
+
+    /// Decodes the frames after any routing id.
+    public static func decode(_ frames: ArraySlice<[UInt8]>) throws -> WireMessage {
+        guard frames.count >= 3, let tag = frames.first else { throw WireError(description: "too few frames") }
+        guard tag == Self.tag else { throw WireError(description: "unknown protocol tag") }
+        let commandFrame = frames[frames.startIndex + 1]
+        guard commandFrame.count == 1, let command = Command(rawValue: commandFrame[0]) else {
+            throw WireError(description: "unknown command")
+        }
+        let header = Data(frames[frames.startIndex + 2])
+        let body = frames.count > 3 ? frames[frames.startIndex + 3] : []
+        let decoder = JSONDecoder()
+        do {
+            switch command {
+            case .ready: return .ready(try decoder.decode(Ready.self, from: header))
+            case .job: return .job(try decoder.decode(Job.self, from: header), body: body)
+            case .result: return .result(try decoder.decode(Result.self, from: header), body: body)
+            case .ack: return .ack(try decoder.decode(JobID.self, from: header))
+            case .heartbeat: return .heartbeat
+            case .disconnect: return .disconnect(reason: (try? decoder.decode(Disconnect.self, from: header))?.reason ?? "")
+            }
+        } catch {
+            throw WireError(description: "bad \(command) header")
+        }
+    }
+}

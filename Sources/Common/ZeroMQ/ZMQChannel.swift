@@ -1,0 +1,184 @@
+import CZeroMQ
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// A ZeroMQ socket bridged to Swift concurrency.
+///
+/// Ownership and threading: the socket is created, used and closed by one dedicated thread that
+/// blocks in `zmq_poll` on the socket and on an eventfd. Other threads never touch the socket:
+/// `send` appends to an outbox under a mutex and writes the eventfd to wake the poll; received
+/// messages are yielded to `inbound` in batches (one yield per poll wake-up, not per message).
+/// Nothing here blocks the cooperative thread pool.
+public final class ZMQChannel: Sendable {
+    /// Messages received, in batches.
+    public let inbound: AsyncStream<[ZMQMessage]>
+    /// The endpoint actually bound or connected (resolves `*` ports).
+    public let endpoint: String
+
+    private let state: Mutex<State>
+    private let wakeFD: Int32
+    private let finished: Mutex<[CheckedContinuation<Void, Never>]?>
+
+    private struct State {
+        var outbox: [ZMQMessage] = []
+        var stopping = false
+    }
+
+    public enum Attachment: Sendable {
+        case bind(String)
+        case connect(String)
+    }
+
+    private init(inbound: AsyncStream<[ZMQMessage]>, endpoint: String, wakeFD: Int32) {
+        self.inbound = inbound
+        self.endpoint = endpoint
+        self.wakeFD = wakeFD
+        self.state = Mutex(State())
+        self.finished = Mutex([])
+    }
+
+    /// Creates the socket on a new thread, applies `options`, binds or connects, and returns once
+    /// that succeeded (or throws what failed).
+    public static func open(
+        context: ZMQContext,
+        kind: ZMQSocket.Kind,
+        options: [ZMQSocket.Option],
+        attach: Attachment,
+        name: String = "zmq"
+    ) async throws -> ZMQChannel {
+        let wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wakeFD >= 0 else { throw ZMQError(code: errno, operation: "eventfd") }
+        let (stream, continuation) = AsyncStream.makeStream(of: [ZMQMessage].self, bufferingPolicy: .unbounded)
+        return try await withCheckedThrowingContinuation { (started: CheckedContinuation<ZMQChannel, any Error>) in
+            let thread = Thread {
+                let socket: ZMQSocket
+                let channel: ZMQChannel
+                do {
+                    socket = try ZMQSocket(context: context, kind: kind)
+                    for option in options { try socket.set(option) }
+                    switch attach {
+                    case .bind(let endpoint): try socket.bind(endpoint)
+                    case .connect(let endpoint): try socket.connect(endpoint)
+                    }
+                    let endpoint: String
+                    switch attach {
+                    case .bind: endpoint = (try? socket.lastEndpoint()) ?? ""
+                    case .connect(let target): endpoint = target
+                    }
+                    channel = ZMQChannel(inbound: stream, endpoint: endpoint, wakeFD: wakeFD)
+                } catch {
+                    _ = Glibc.close(wakeFD)
+                    continuation.finish()
+                    started.resume(throwing: error)
+                    return
+                }
+                started.resume(returning: channel)
+                channel.run(socket: socket, yield: continuation)
+            }
+            thread.name = name
+            thread.start()
+        }
+    }
+
+    deinit {
+        // Closed here, not by the thread, so a late `send` or `close` never writes to a reused fd.
+        _ = Glibc.close(wakeFD)
+    }
+
+    /// Queues a message for sending; never blocks.
+    public func send(_ message: ZMQMessage) {
+        send(contentsOf: [message])
+    }
+
+    public func send(contentsOf messages: [ZMQMessage]) {
+        guard !messages.isEmpty else { return }
+        let accepted = state.withLock { state -> Bool in
+            guard !state.stopping else { return false }
+            state.outbox.append(contentsOf: messages)
+            return true
+        }
+        if accepted { wake() }
+    }
+
+    /// Stops the owning thread: unsent messages are dropped once LINGER expires, the socket is
+    /// closed, `inbound` finishes. Returns when the socket is closed.
+    public func close() async {
+        state.withLock { $0.stopping = true }
+        wake()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let alreadyDone = finished.withLock { waiters -> Bool in
+                guard waiters != nil else { return true }
+                waiters?.append(continuation)
+                return false
+            }
+            if alreadyDone { continuation.resume() }
+        }
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    /// The poll loop; runs on the owning thread until `close()`.
+    private func run(socket: ZMQSocket, yield continuation: AsyncStream<[ZMQMessage]>.Continuation) {
+        var pending: [ZMQMessage] = []
+        var items = [
+            zmq_pollitem_t(socket: socket.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0),
+            zmq_pollitem_t(socket: nil, fd: wakeFD, events: Int16(POLLIN), revents: 0),
+        ]
+        loop: while true {
+            let (newMessages, stopping) = state.withLock { state in
+                defer { state.outbox.removeAll(keepingCapacity: true) }
+                return (state.outbox, state.stopping)
+            }
+            if stopping { break loop }
+            pending.append(contentsOf: newMessages)
+            pending = flush(pending, on: socket)
+
+            items[0].events = Int16(ZMQ_POLLIN) | (pending.isEmpty ? 0 : Int16(ZMQ_POLLOUT))
+            items[0].revents = 0
+            items[1].revents = 0
+            let rc = zmq_poll(&items, 2, -1)
+            if rc < 0 {
+                if zmq_errno() == EINTR { continue }
+                break loop  // ETERM: the context is being terminated
+            }
+            if items[1].revents != 0 {
+                var counter: UInt64 = 0
+                _ = read(wakeFD, &counter, 8)
+            }
+            if items[0].revents & Int16(ZMQ_POLLIN) != 0 {
+                var batch: [ZMQMessage] = []
+                while batch.count < 1024, let message = try? socket.receive() { batch.append(message) }
+                if !batch.isEmpty { continuation.yield(batch) }
+            }
+        }
+        socket.close()
+        continuation.finish()
+        let waiters = finished.withLock { waiters -> [CheckedContinuation<Void, Never>] in
+            defer { waiters = nil }
+            return waiters ?? []
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Sends what the socket accepts now; returns what must wait for POLLOUT. Messages the socket
+    /// refuses outright (e.g. a ROUTER peer that is gone) are dropped: the protocol above
+    /// recovers them (leases, re-sent results).
+    private func flush(_ messages: [ZMQMessage], on socket: ZMQSocket) -> [ZMQMessage] {
+        var index = 0
+        while index < messages.count {
+            do {
+                if try !socket.send(messages[index]) { break }
+            } catch {
+                // Unroutable or oversized: drop this message only.
+            }
+            index += 1
+        }
+        return index == 0 ? messages : Array(messages[index...])
+    }
+}

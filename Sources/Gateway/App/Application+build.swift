@@ -1,0 +1,115 @@
+import Common
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Signing
+
+/// What `buildApplication` returns: the HTTP application with its services, plus handles tests use.
+struct GatewayApplication {
+    let application: Application<RouterResponder<BasicRequestContext>>
+    let hub: SignerHub
+    let supervisor: LocalSignerSupervisor
+}
+
+struct StartupError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Builds the gateway: signing identity, client services, operation store, signer hub, local
+/// signers and the HTTP API. The services run in that order and stop in reverse.
+func buildApplication(
+    configuration: GatewayConfiguration,
+    logger: Logger,
+    onReady: @escaping @Sendable (_ httpPort: Int, _ signerEndpoint: String) async -> Void = { _, _ in }
+) async throws -> GatewayApplication {
+    let clients: ClientServices
+    do {
+        clients = try ClientServices.load(from: configuration.clientServicesFile)
+    } catch {
+        throw StartupError(description: "\(error)")
+    }
+    let identity = try signingIdentity(configuration, logger: logger)
+    let store = InMemoryOperationStore()
+    let context = ZMQContext()
+    let hub = SignerHub(
+        configuration: .init(
+            endpoint: configuration.signerEndpoint,
+            dispatcher: .init(
+                heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
+                lease: configuration.jobLease, maxAttempts: configuration.maxAttempts),
+            maxMessageBytes: Int64(configuration.maxRequestBytes)),
+        store: store, context: context, logger: logger)
+    let signerExecutable = configuration.signerExecutable ?? defaultSignerExecutable()
+    let supervisor = LocalSignerSupervisor(
+        configuration: .init(
+            count: configuration.localSigners, executable: signerExecutable,
+            arguments: ["--signing-key", identity.keyFile, "--signing-cert", identity.certificateFile,
+                        "--slots", "\(configuration.signerSlots)",
+                        "--heartbeat", "\(Double(configuration.heartbeatInterval.components.seconds) + Double(configuration.heartbeatInterval.components.attoseconds) / 1e18)",
+                        "--liveness", "\(configuration.liveness)", "--log-level", configuration.logLevel]),
+        endpoint: { GatewayConfiguration.localEndpoint(for: try await hub.boundEndpoint()) },
+        logger: logger)
+
+    let auth = Authenticator(clients: clients, tokenLifetime: configuration.tokenLifetime)
+    let router = Router()
+    OperationsController(
+        store: store, hub: hub, auth: auth, advertised: configuration.advertised,
+        limits: .init(maxRequestBytes: configuration.maxRequestBytes, maxDocuments: configuration.maxDocuments,
+                      maxWait: configuration.maxWait, syncTimeout: configuration.syncTimeout)
+    ).addRoutes(to: router)
+    TokenController(auth: auth).addRoutes(to: router)
+    HealthController(hub: hub, identity: identity).addRoutes(to: router)
+
+    let application = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Signet"),
+        services: [hub, supervisor],
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            let endpoint = (try? await hub.boundEndpoint()) ?? configuration.signerEndpoint
+            await onReady(port, endpoint)
+        },
+        logger: logger)
+    return GatewayApplication(application: application, hub: hub, supervisor: supervisor)
+}
+
+/// The key and certificate signers use, and whether it is the development identity.
+struct SigningIdentity: Sendable {
+    let keyFile: String
+    let certificateFile: String
+    let isDevelopment: Bool
+    let signerName: String
+}
+
+func signingIdentity(_ configuration: GatewayConfiguration, logger: Logger) throws -> SigningIdentity {
+    let work = configuration.workFolder as NSString
+    let keyFile = configuration.signingKey ?? work.appendingPathComponent("signing-key.pem")
+    let certificateFile = configuration.signingCert ?? work.appendingPathComponent("signing-cert.pem")
+    let files = FileManager.default
+    if configuration.signingKey != nil || (files.fileExists(atPath: keyFile) && files.fileExists(atPath: certificateFile)) {
+        do {
+            let backend = try LocalKeyBackend(keyFile: keyFile, certificateFile: certificateFile)
+            return SigningIdentity(keyFile: keyFile, certificateFile: certificateFile, isDevelopment: false, signerName: backend.signerName)
+        } catch {
+            throw StartupError(description: "signing key \(keyFile) / certificate \(certificateFile): \(error)")
+        }
+    }
+    let development: (keyFile: String, certificateFile: String, created: Bool)
+    do {
+        development = try DevelopmentIdentity.ensure(in: configuration.stateDirectory)
+    } catch {
+        throw StartupError(description: "cannot create the development signing identity in \(configuration.stateDirectory): \(error)")
+    }
+    let backend = try LocalKeyBackend(keyFile: development.keyFile, certificateFile: development.certificateFile)
+    logger.warning(
+        "signing with a self-signed DEVELOPMENT identity: NOT FOR PRODUCTION (put signing-key.pem and signing-cert.pem in the work folder)",
+        metadata: ["signing.certificate": "\(development.certificateFile)", "signing.created": "\(development.created)"])
+    return SigningIdentity(keyFile: development.keyFile, certificateFile: development.certificateFile, isDevelopment: true, signerName: backend.signerName)
+}
+
+/// `signet-signer` next to the running gateway binary.
+func defaultSignerExecutable() -> String {
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    return executable.deletingLastPathComponent().appendingPathComponent("signet-signer").path
+}

@@ -1,0 +1,105 @@
+import Common
+import Foundation
+
+/// Everything the gateway can be told, with its defaults in one place. Invalid values stop the
+/// gateway at start with a clear message.
+struct GatewayConfiguration: Sendable {
+    var host = "0.0.0.0"
+    var port = 8080
+    /// `--server.host.port=HOST:PORT`; defaults to the bind address (the host name for a wildcard).
+    var advertisedHost: String?
+    var advertisedPort: Int?
+    var signerEndpoint = "tcp://0.0.0.0:5555"
+    var workFolder = "./work"
+    var stateDirectory = "./state"
+    var signingKey: String?
+    var signingCert: String?
+    var localSigners = ProcessInfo.processInfo.activeProcessorCount
+    var signerSlots = 4
+    var signerExecutable: String?
+    var heartbeatInterval: Duration = .seconds(1)
+    var liveness = 3
+    var jobLease: Duration = .seconds(120)
+    var maxAttempts = 5
+    var tokenLifetime: Duration = .seconds(3600)
+    var maxRequestBytes = 512 * 1024 * 1024
+    var maxDocuments = 10_000
+    var maxWait: Duration = .seconds(60)
+    var syncTimeout: Duration = .seconds(120)
+    var logLevel = "info"
+
+    static let usage = """
+        signet-gateway: Signet's HTTP gateway (see README.md)
+          --host ADDR                      bind address (default 0.0.0.0)
+          --port N                         HTTP port (default 8080)
+          --server.host.port=HOST:PORT     host:port advertised to clients (default: the bind address)
+          --signer-endpoint URL            ZeroMQ endpoint signers connect to (default tcp://0.0.0.0:5555)
+          --work-folder DIR                holds client-services-config.json and signing keys (default ./work)
+          --state-dir DIR                  state folder (default ./state)
+          --signing-key FILE, --signing-cert FILE   PEM key and chain (default WORK/signing-key.pem, signing-cert.pem)
+          --local-signers N                signer processes to start and supervise (default: cores; 0 = external only)
+          --signer-slots N                 jobs each local signer takes at once (default 4)
+          --heartbeat SECONDS, --liveness N, --job-lease SECONDS, --max-attempts N
+          --token-lifetime SECONDS, --max-request-bytes N, --max-documents N, --max-wait SECONDS, --sync-timeout SECONDS
+          --log-level trace|debug|info|notice|warning|error
+        """
+
+    init() {}
+
+    init(arguments: [String]) throws {
+        var flags = try CommandLineFlags(arguments)
+        if let host = flags.string("host") { self.host = host }
+        if let port = try flags.int("port", in: 0...65535) { self.port = port }
+        if let advertised = flags.string("server.host.port") {
+            guard let colon = advertised.lastIndex(of: ":"), let port = Int(advertised[advertised.index(after: colon)...]),
+                (1...65535).contains(port), colon > advertised.startIndex
+            else { throw CommandLineFlags.Problem("--server.host.port must be HOST:PORT, not '\(advertised)'") }
+            advertisedHost = String(advertised[..<colon])
+            advertisedPort = port
+        }
+        if let endpoint = flags.string("signer-endpoint") { signerEndpoint = endpoint }
+        if let folder = flags.string("work-folder") { workFolder = folder }
+        if let folder = flags.string("state-dir") { stateDirectory = folder }
+        signingKey = flags.string("signing-key")
+        signingCert = flags.string("signing-cert")
+        if (signingKey == nil) != (signingCert == nil) {
+            throw CommandLineFlags.Problem("--signing-key and --signing-cert go together")
+        }
+        if let count = try flags.int("local-signers", in: 0...256) { localSigners = count }
+        if let slots = try flags.int("signer-slots", in: 1...1024) { signerSlots = slots }
+        signerExecutable = flags.string("signer-executable")
+        if let interval = try flags.seconds("heartbeat", in: 0.05...60) { heartbeatInterval = interval }
+        if let liveness = try flags.int("liveness", in: 2...100) { self.liveness = liveness }
+        if let lease = try flags.seconds("job-lease", in: 1...86400) { jobLease = lease }
+        if let attempts = try flags.int("max-attempts", in: 1...100) { maxAttempts = attempts }
+        if let lifetime = try flags.seconds("token-lifetime", in: 10...86400) { tokenLifetime = lifetime }
+        if let bytes = try flags.int("max-request-bytes", in: 1024...(16 << 30)) { maxRequestBytes = bytes }
+        if let count = try flags.int("max-documents", in: 1...1_000_000) { maxDocuments = count }
+        if let wait = try flags.seconds("max-wait", in: 0...3600) { maxWait = wait }
+        if let timeout = try flags.seconds("sync-timeout", in: 1...3600) { syncTimeout = timeout }
+        if let level = flags.string("log-level") { logLevel = level }
+        if let domain = flags.string("einvoice-integration-client.service.domain"), !domain.isEmpty {
+            throw CommandLineFlags.Problem(
+                "--einvoice-integration-client.service.domain: remote signing (CSC API v2) is not available in this version; remove the flag to sign with the local key")
+        }
+        _ = flags.string("einvoice-integration-client.rest.provider.proxy.hostname")
+        _ = flags.string("einvoice-integration-client.rest.provider.proxy.port")
+        _ = flags.string("help")
+        try flags.checkAllUsed()
+    }
+
+    var advertised: AdvertisedAddress {
+        let wildcard = host == "0.0.0.0" || host == "::"
+        return AdvertisedAddress(
+            host: advertisedHost ?? (wildcard ? ProcessInfo.processInfo.hostName : host),
+            port: advertisedPort ?? port)
+    }
+
+    var clientServicesFile: String { (workFolder as NSString).appendingPathComponent("client-services-config.json") }
+
+    /// The endpoint local signers connect to: the bound one, with a wildcard host made loopback.
+    static func localEndpoint(for bound: String) -> String {
+        bound.replacingOccurrences(of: "tcp://0.0.0.0:", with: "tcp://127.0.0.1:")
+            .replacingOccurrences(of: "tcp://[::]:", with: "tcp://[::1]:")
+    }
+}

@@ -1,0 +1,165 @@
+import Common
+import Logging
+import ServiceLifecycle
+
+/// The gateway's side of the signer protocol: binds the ROUTER socket, feeds what arrives to the
+/// `Dispatcher` and performs its actions (send jobs, record results, ACK, heartbeats).
+actor SignerHub: Service {
+    struct Configuration: Sendable {
+        var endpoint: String
+        var dispatcher: Dispatcher<ContinuousClock.Instant>.Configuration
+        var maxMessageBytes: Int64
+    }
+
+    private let configuration: Configuration
+    private let store: any OperationStore
+    private let context: ZMQContext
+    private let logger: Logger
+    private let clock = ContinuousClock()
+    private var dispatcher: Dispatcher<ContinuousClock.Instant>
+    private var channel: ZMQChannel?
+    private var readyWaiters: [CheckedContinuation<String, any Error>] = []
+    private var failure: (any Error)?
+
+    init(configuration: Configuration, store: any OperationStore, context: ZMQContext, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.context = context
+        self.logger = logger
+        self.dispatcher = Dispatcher(configuration: configuration.dispatcher)
+    }
+
+    var signerCount: Int { dispatcher.signerCount }
+    var queuedCount: Int { dispatcher.queuedCount }
+    var inFlightCount: Int { dispatcher.inFlightCount }
+
+    /// The endpoint once bound (resolves a `*` port); throws if binding failed.
+    func boundEndpoint() async throws -> String {
+        if let channel { return channel.endpoint }
+        if let failure { throw failure }
+        return try await withCheckedThrowingContinuation { readyWaiters.append($0) }
+    }
+
+    func run() async throws {
+        let channel: ZMQChannel
+        do {
+            channel = try await ZMQChannel.open(
+                context: context, kind: .router,
+                options: [.linger(milliseconds: 0), .routerMandatory(true), .routerHandover(true),
+                          .maxMessageSize(configuration.maxMessageBytes), .sendHighWaterMark(100_000), .receiveHighWaterMark(100_000)],
+                attach: .bind(configuration.endpoint), name: "signer-router")
+        } catch {
+            failure = error
+            for waiter in readyWaiters { waiter.resume(throwing: error) }
+            readyWaiters = []
+            throw error
+        }
+        self.channel = channel
+        for waiter in readyWaiters { waiter.resume(returning: channel.endpoint) }
+        readyWaiters = []
+        logger.info("signer endpoint bound", metadata: ["zmq.endpoint": "\(channel.endpoint)"])
+        perform(dispatcher.enqueue(await store.pendingJobs(), now: clock.now))
+
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.receiveLoop(channel) }
+                group.addTask { await self.tickLoop() }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            Task { await channel.close() }
+        }
+        await channel.close()
+        self.channel = nil
+        // Every socket of the context is closed now, so this returns at once.
+        context.terminate()
+    }
+
+    /// Queues newly admitted documents.
+    func enqueue(_ jobs: [JobRef]) {
+        perform(dispatcher.enqueue(jobs, now: clock.now))
+    }
+
+    private func receiveLoop(_ channel: ZMQChannel) async {
+        for await batch in channel.inbound {
+            for frames in batch {
+                guard frames.count >= 2 else { continue }
+                let peer = frames[0]
+                do {
+                    let message = try WireMessage.decode(frames.dropFirst())
+                    if case .ready(let ready) = message {
+                        logger.info("signer ready", metadata: ["signer.id": "\(ready.signerID)", "signer.credit": "\(ready.credit)", "signer.host": "\(ready.host)"])
+                    }
+                    perform(dispatcher.received(message, from: peer, now: clock.now), results: message)
+                } catch {
+                    logger.warning("undecodable signer message", metadata: ["error": "\(error)"])
+                    channel.send([peer] + WireMessage.disconnect(reason: "protocol error").encode())
+                }
+            }
+        }
+    }
+
+    private func tickLoop() async {
+        let period = configuration.dispatcher.heartbeatInterval / 2
+        while !Task.isCancelled {
+            try? await clock.sleep(for: period)
+            perform(dispatcher.tick(now: clock.now))
+        }
+    }
+
+    private func perform(_ actions: [Dispatcher<ContinuousClock.Instant>.Action], results message: WireMessage? = nil) {
+        guard let channel else { return }
+        for action in actions {
+            switch action {
+            case .sendJob(let peer, let job, let attempt):
+                Task { await self.sendJob(job, attempt: attempt, to: peer, on: channel) }
+            case .accept(let peer, let id):
+                guard case .result(let result, let body) = message else { continue }
+                Task { await self.record(result, body: body, id: id, from: peer, on: channel) }
+            case .ackOnly(let peer, let id):
+                channel.send([peer] + WireMessage.ack(id).encode())
+            case .sendHeartbeat(let peer):
+                channel.send([peer] + WireMessage.heartbeat.encode())
+            case .sendDisconnect(let peer, let reason):
+                channel.send([peer] + WireMessage.disconnect(reason: reason).encode())
+            case .giveUp(let job, let attempts):
+                logger.error("document failed on every attempt", metadata: ["operation.id": "\(job.operationID)", "document.index": "\(job.document)", "job.attempt": "\(attempts)"])
+                Task {
+                    _ = try? await self.store.record(
+                        .failed(code: "SIGNER_LOST", message: "the signer was lost \(attempts) times while signing this document"),
+                        signed: nil, operationID: job.operationID, document: job.document)
+                }
+            }
+        }
+    }
+
+    private func sendJob(_ job: JobRef, attempt: Int, to peer: [UInt8], on channel: ZMQChannel) async {
+        guard let operation = await store.operation(id: job.operationID),
+            operation.documents.indices.contains(job.document),
+            let content = try? await store.content(operationID: job.operationID, document: job.document)
+        else {
+            logger.error("job content missing", metadata: ["operation.id": "\(job.operationID)", "document.index": "\(job.document)"])
+            return
+        }
+        let document = operation.documents[job.document]
+        let header = WireMessage.Job(
+            id: .init(operationID: job.operationID, document: job.document, attempt: attempt),
+            contentDigest: job.contentDigest, name: document.name, contentType: document.contentType,
+            signature: document.signature)
+        channel.send([peer] + WireMessage.job(header, body: content).encode())
+    }
+
+    private func record(_ result: WireMessage.Result, body: [UInt8], id: WireMessage.JobID, from peer: [UInt8], on channel: ZMQChannel) async {
+        let outcome: DocumentOutcome =
+            result.signed ? .signed : .failed(code: result.signError ?? "SIGNING_FAILED", message: result.errorMessage)
+        do {
+            _ = try await store.record(outcome, signed: result.signed ? body : nil, operationID: id.operationID, document: id.document)
+            channel.send([peer] + WireMessage.ack(id).encode())
+        } catch {
+            logger.error("cannot store result", metadata: ["operation.id": "\(id.operationID)", "error": "\(error)"])
+            let job = JobRef(operationID: id.operationID, document: id.document, contentDigest: result.contentDigest)
+            perform(dispatcher.retry(job, attempt: id.attempt, now: clock.now))
+        }
+    }
+}

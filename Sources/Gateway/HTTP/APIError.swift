@@ -1,0 +1,56 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Every error the HTTP API answers: a stable code, a status, and the one body shape
+/// `{ "errorCode", "errorCodeDescription", "causeMessage" }` (DESIGN.md §2).
+struct APIError: Error, HTTPResponseError, Sendable {
+    let status: HTTPResponse.Status
+    let errorCode: String
+    let causeMessage: String
+    var headers: HTTPFields = [:]
+
+    static func badRequest(_ code: String, _ message: String) -> APIError {
+        APIError(status: .badRequest, errorCode: code, causeMessage: message)
+    }
+
+    static func notFound(_ code: String = "OPERATION_NOT_FOUND", _ message: String = "no such operation") -> APIError {
+        APIError(status: .notFound, errorCode: code, causeMessage: message)
+    }
+
+    static func unauthorized(_ message: String) -> APIError {
+        APIError(status: .unauthorized, errorCode: "UNAUTHORIZED", causeMessage: message,
+                 headers: [.wwwAuthenticate: "Basic realm=\"signet\", Bearer realm=\"signet\""])
+    }
+
+    /// A short English description for each code.
+    var errorCodeDescription: String {
+        switch errorCode {
+        case "UNAUTHORIZED": "Missing or invalid client credentials"
+        case "INVALID_JSON": "The request body is not valid JSON for this model"
+        case "OPERATION_NOT_FOUND": "Unknown operation"
+        case "DOCUMENT_NOT_FOUND": "Unknown document"
+        case "EXTERNAL_REFERENCE_CONFLICT": "The externalReference was already used with another payload"
+        case "OPERATION_NOT_FINISHED": "The operation is still running"
+        case "DOCUMENT_NOT_SIGNED": "The document has no signed content"
+        case "PAYLOAD_TOO_LARGE": "The request body is too large"
+        case "UNSUPPORTED_MEDIA_TYPE": "The request content type is not supported"
+        case "SIGNING_TIMEOUT": "The operation did not finish in time"
+        case "NOT_READY": "The service cannot sign now"
+        default: "The request is invalid"
+        }
+    }
+
+    private struct Body: Encodable {
+        let errorCode: String
+        let errorCodeDescription: String
+        let causeMessage: String
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = Body(errorCode: errorCode, errorCodeDescription: errorCodeDescription, causeMessage: causeMessage)
+        var headers = self.headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(body))))
+    }
+}

@@ -1,0 +1,92 @@
+import Common
+import Crypto
+import Foundation
+import Signing
+
+/// The client's request, in the Sign'Stash model (DESIGN.md §2).
+struct OperationRequest: Decodable, Sendable {
+    var externalReference: String?
+    var description: String?
+    var documents: [DocumentEntry]
+
+    struct DocumentEntry: Decodable, Sendable {
+        var documentRequest: DocumentRequest
+        var signatureInfo: SignatureInfo?
+    }
+
+    struct DocumentRequest: Decodable, Sendable {
+        var externalReference: String?
+        var name: String?
+        var contentType: String?
+        var base64Content: String?
+    }
+
+    struct SignatureInfo: Decodable, Sendable {
+        var signatureType: String?
+        var reason: String?
+        var location: String?
+        var applyTimestamp: Bool?
+        var visibleSignatureInfo: VisibleSignatureInfo?
+    }
+}
+
+/// A validated request: metadata plus decoded content, ready to be admitted.
+struct AdmittedRequest: Sendable {
+    var externalReference: String?
+    var description: String?
+    var documents: [DocumentRecord]
+    var contents: [[UInt8]]
+    /// Identifies the payload: equal requests have equal fingerprints.
+    var fingerprint: String
+}
+
+extension OperationRequest {
+    static let supportedSignatureTypes: Set<String> = ["CADES"]
+
+    /// Checks the request and decodes the documents. Every problem is a 400 with its own code.
+    func validated(maxDocuments: Int) throws(APIError) -> AdmittedRequest {
+        guard !documents.isEmpty else { throw .badRequest("NO_DOCUMENTS", "the request has no documents") }
+        guard documents.count <= maxDocuments else {
+            throw .badRequest("TOO_MANY_DOCUMENTS", "an operation holds at most \(maxDocuments) documents")
+        }
+        var records: [DocumentRecord] = []
+        var contents: [[UInt8]] = []
+        var fingerprint = SHA256()
+        fingerprint.update(data: Data("\(externalReference ?? "")\u{0}\(description ?? "")\u{0}".utf8))
+        for (index, entry) in documents.enumerated() {
+            let request = entry.documentRequest
+            guard let base64 = request.base64Content, !base64.isEmpty else {
+                throw .badRequest("MISSING_CONTENT", "documents[\(index)].documentRequest.base64Content is missing or empty")
+            }
+            guard let content = Data(base64Encoded: base64, options: .ignoreUnknownCharacters), !content.isEmpty else {
+                throw .badRequest("INVALID_BASE64", "documents[\(index)].documentRequest.base64Content is not valid base64")
+            }
+            let type = entry.signatureInfo?.signatureType ?? "CAdES"
+            guard Self.supportedSignatureTypes.contains(type.uppercased()) else {
+                throw .badRequest(
+                    "UNSUPPORTED_SIGNATURE_TYPE",
+                    "documents[\(index)].signatureInfo.signatureType '\(type)' is not supported by this version (supported: CAdES)")
+            }
+            let bytes = [UInt8](content)
+            let digest = sha256Hex(bytes)
+            let parameters = SignatureParameters(
+                signatureType: type,
+                reason: entry.signatureInfo?.reason,
+                location: entry.signatureInfo?.location,
+                applyTimestamp: entry.signatureInfo?.applyTimestamp ?? false,
+                visibleSignature: entry.signatureInfo?.visibleSignatureInfo)
+            let record = DocumentRecord(
+                externalReference: request.externalReference,
+                name: request.name ?? "document-\(index + 1)",
+                contentType: request.contentType ?? "application/octet-stream",
+                signature: parameters,
+                contentDigest: digest)
+            fingerprint.update(data: Data(record.fingerprintText.utf8))
+            records.append(record)
+            contents.append(bytes)
+        }
+        return AdmittedRequest(
+            externalReference: externalReference, description: description,
+            documents: records, contents: contents, fingerprint: fingerprint.finalize().hexString)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// The operation table as a pure state machine: which operations exist, who owns them, where each
+/// document stands. No I/O; the store around it persists what it decides.
+struct OperationTable: Sendable {
+    private(set) var operations: [String: Operation] = [:]
+    /// (client, externalReference) → operation ids, oldest first.
+    private var byReference: [ClientKey: [String]] = [:]
+    /// (client, Idempotency-Key) → operation id.
+    private var byIdempotencyKey: [ClientKey: String] = [:]
+
+    struct ClientKey: Hashable, Sendable {
+        var clientID: String
+        var key: String
+    }
+
+    enum Admission: Sendable, Equatable {
+        /// A new operation: persist it and dispatch its documents.
+        case created(Operation)
+        /// The same request again: answer with the existing operation.
+        case existing(Operation)
+        /// The reference (or idempotency key) is taken by a different payload.
+        case conflict(existingID: String)
+    }
+
+    mutating func admit(_ operation: Operation) -> Admission {
+        if let key = operation.idempotencyKey,
+            let id = byIdempotencyKey[ClientKey(clientID: operation.clientID, key: key)],
+            let existing = operations[id]
+        {
+            return existing.fingerprint == operation.fingerprint ? .existing(existing) : .conflict(existingID: id)
+        }
+        if let reference = operation.externalReference,
+            let ids = byReference[ClientKey(clientID: operation.clientID, key: reference)],
+            let latest = ids.last.flatMap({ operations[$0] })
+        {
+            return latest.fingerprint == operation.fingerprint ? .existing(latest) : .conflict(existingID: latest.id)
+        }
+        insert(operation)
+        return .created(operation)
+    }
+
+    /// Puts an operation back as it was persisted (recovery), without admission checks.
+    mutating func insert(_ operation: Operation) {
+        operations[operation.id] = operation
+        if let reference = operation.externalReference {
+            byReference[ClientKey(clientID: operation.clientID, key: reference), default: []].append(operation.id)
+        }
+        if let key = operation.idempotencyKey {
+            byIdempotencyKey[ClientKey(clientID: operation.clientID, key: key)] = operation.id
+        }
+    }
+
+    enum Recording: Sendable, Equatable {
+        /// The document got its outcome; `operationFinished` when it was the last one.
+        case recorded(operationFinished: Bool)
+        /// The document already had an outcome: nothing changed.
+        case alreadyFinal
+        case unknown
+    }
+
+    mutating func record(_ outcome: DocumentOutcome, operationID: String, document: Int, at now: Date) -> Recording {
+        guard var operation = operations[operationID], operation.documents.indices.contains(document) else { return .unknown }
+        guard operation.documents[document].status == .received else { return .alreadyFinal }
+        switch outcome {
+        case .signed:
+            operation.documents[document].status = .signed
+        case .failed(let code, let message):
+            operation.documents[document].status = .errorSigning
+            operation.documents[document].signError = code
+            operation.documents[document].errorMessage = message
+        }
+        let finished = operation.documents.allSatisfy { $0.status != .received }
+        if finished { operation.finishedDate = now }
+        operations[operationID] = operation
+        return .recorded(operationFinished: finished)
+    }
+
+    /// The operation if `clientID` owns it; another client's operation is invisible.
+    func operation(id: String, clientID: String) -> Operation? {
+        guard let operation = operations[id], operation.clientID == clientID else { return nil }
+        return operation
+    }
+
+    func operations(clientID: String, externalReference: String) -> [Operation] {
+        (byReference[ClientKey(clientID: clientID, key: externalReference)] ?? []).compactMap { operations[$0] }
+    }
+
+    /// Documents still waiting for an outcome, oldest operation first (for dispatch after recovery).
+    func pendingDocuments() -> [(operation: Operation, document: Int)] {
+        operations.values
+            .filter { !$0.isFinished }
+            .sorted { $0.creationDate < $1.creationDate }
+            .flatMap { operation in
+                operation.documents.indices.filter { operation.documents[$0].status == .received }.map { (operation, $0) }
+            }
+    }
+}

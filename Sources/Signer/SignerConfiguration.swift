@@ -1,0 +1,43 @@
+import Common
+import Foundation
+
+/// The signer's flags, with their defaults in one place.
+struct SignerConfiguration: Sendable {
+    var gateways: [String] = []
+    var signingKey = "./work/signing-key.pem"
+    var signingCert = "./work/signing-cert.pem"
+    var slots = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
+    var heartbeatInterval: Duration = .seconds(1)
+    var liveness = 3
+    var shutdownGrace: Duration = .seconds(10)
+    var exitWithParent = false
+    var logLevel = "info"
+
+    static let usage = """
+        signet-signer: a Signet signing worker (see docs/protocol.md)
+          --gateway tcp://HOST:PORT     gateway signer endpoint (repeat the flag or comma-separate for several)
+          --signing-key FILE            PEM private key (default ./work/signing-key.pem)
+          --signing-cert FILE           PEM certificate chain, leaf first (default ./work/signing-cert.pem)
+          --slots N                     jobs taken at once (default 2 x cores)
+          --heartbeat SECONDS, --liveness N, --shutdown-grace SECONDS
+          --log-level trace|debug|info|notice|warning|error
+        """
+
+    init(arguments: [String]) throws {
+        var flags = try CommandLineFlags(arguments)
+        guard let gateway = flags.string("gateway"), !gateway.isEmpty else {
+            throw CommandLineFlags.Problem("--gateway tcp://HOST:PORT is required")
+        }
+        gateways = gateway.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        if let key = flags.string("signing-key") { signingKey = key }
+        if let certificate = flags.string("signing-cert") { signingCert = certificate }
+        if let slots = try flags.int("slots", in: 1...1024) { self.slots = slots }
+        if let interval = try flags.seconds("heartbeat", in: 0.05...60) { heartbeatInterval = interval }
+        if let liveness = try flags.int("liveness", in: 2...100) { self.liveness = liveness }
+        if let grace = try flags.seconds("shutdown-grace", in: 0...600) { shutdownGrace = grace }
+        if let exitWithParent = try flags.bool("exit-with-parent") { self.exitWithParent = exitWithParent }
+        if let level = flags.string("log-level") { logLevel = level }
+        _ = flags.string("help")
+        try flags.checkAllUsed()
+    }
+}

@@ -1,0 +1,60 @@
+import Common
+import Foundation
+import Logging
+import ServiceLifecycle
+import Signing
+
+/// `signet-signer`: reads its flags, loads the signing key and runs one session per gateway.
+@main
+struct SignerMain {
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print(SignerConfiguration.usage)
+            return
+        }
+        let configuration: SignerConfiguration
+        let backend: LocalKeyBackend
+        do {
+            configuration = try SignerConfiguration(arguments: arguments)
+            backend = try LocalKeyBackend(keyFile: configuration.signingKey, certificateFile: configuration.signingCert)
+        } catch {
+            FileHandle.standardError.write(Data("signet-signer: \(error)\n".utf8))
+            exit(1)
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+            return handler
+        }
+        let logger = Logger(label: "signet.signer")
+        let group = buildServiceGroup(configuration: configuration, backend: backend, logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            logger.error("signer failed", metadata: ["error": "\(error)"])
+            exit(1)
+        }
+    }
+}
+
+/// One `SignerSession` per gateway, sharing the key; SIGTERM and SIGINT drain them.
+func buildServiceGroup(configuration: SignerConfiguration, backend: LocalKeyBackend, logger: Logger) -> ServiceGroup {
+    let context = ZMQContext()
+    let signer = DocumentSigner(backend: backend)
+    let signerID = UUID().uuidString.lowercased()
+    let sessions = configuration.gateways.enumerated().map { index, gateway in
+        SignerSession(
+            configuration: .init(
+                gateway: gateway, signerID: configuration.gateways.count == 1 ? signerID : "\(signerID)-\(index)",
+                slots: configuration.slots, heartbeatInterval: configuration.heartbeatInterval,
+                liveness: configuration.liveness, shutdownGrace: configuration.shutdownGrace,
+                exitWithParent: configuration.exitWithParent),
+            signer: signer, context: context, logger: logger)
+    }
+    return ServiceGroup(
+        configuration: .init(
+            services: sessions.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+}
