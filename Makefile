@@ -1,0 +1,46 @@
+# Signet — the two commands users need: `make run` and `make test`.
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+# What building and running needs, and what the tests need on top (validators, tools).
+RUN_PACKAGES := libzmq3-dev pkg-config openssl zlib1g-dev
+TEST_PACKAGES := $(RUN_PACKAGES) curl
+WORK ?= ./work
+STATE ?= ./state
+PORT ?= 8080
+ARGS ?=
+
+.PHONY: run build test deps test-deps clean
+
+define install_missing
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+endef
+
+deps:
+	$(call install_missing,$(RUN_PACKAGES))
+
+test-deps:
+	$(call install_missing,$(TEST_PACKAGES))
+
+build: deps
+	swift build -c release
+
+# A demo client service with a random secret; its credentials go to a netrc file for curl.
+$(WORK)/client-services-config.json:
+	@mkdir -p $(WORK)
+	@secret=$$(openssl rand -hex 16); \
+	  printf '{ "demo": { "secret": "%s" } }\n' "$$secret" > $@; \
+	  printf 'machine localhost login demo password %s\n' "$$secret" > $(WORK)/demo.netrc; \
+	  chmod 600 $@ $(WORK)/demo.netrc
+	@echo "created $@ with client service 'demo' (credentials in $(WORK)/demo.netrc)"
+
+run: build $(WORK)/client-services-config.json
+	.build/release/signet-gateway --work-folder $(WORK) --state-dir $(STATE) --port $(PORT) $(ARGS)
+
+test: test-deps
+	swift build --build-tests
+	swift test --skip-build
+
+clean:
+	swift package clean
