@@ -49,8 +49,6 @@ struct APIError: Error, HTTPResponseError, Sendable {
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(errorCode: errorCode, errorCodeDescription: errorCodeDescription, causeMessage: causeMessage)
-        var headers = self.headers
-        headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(body))))
+        return try .json(body, status: status, headers: headers)
     }
 }

@@ -36,8 +36,6 @@ struct HealthController: Sendable {
             signingIdentity: Identity(
                 subject: identity.signerName, developmentIdentity: identity.isDevelopment,
                 warning: identity.isDevelopment ? "self-signed development identity: NOT FOR PRODUCTION" : nil))
-        return Response(
-            status: signers > 0 ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(body))))
+        return try .json(body, status: signers > 0 ? .ok : .serviceUnavailable)
     }
 }

@@ -147,12 +147,10 @@ struct OperationsController: Sendable {
     }
 
     private func json(_ value: some Encodable, status: HTTPResponse.Status, location id: String? = nil, retryAfter: Bool = false) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        var headers: HTTPFields = [.contentType: "application/json"]
+        var headers: HTTPFields = [:]
         if let id { headers[.location] = advertised.url("/v1/operations/\(id)") }
         if retryAfter { headers[.retryAfter] = "1" }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+        return try .json(value, status: status, headers: headers)
     }
 
     /// `Prefer: wait=N` (RFC 7240).

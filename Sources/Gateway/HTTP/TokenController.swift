@@ -32,9 +32,9 @@ struct TokenController: Sendable {
             return Self.oauthError(.unauthorized, "invalid_client", "invalid client credentials")
         }
         let token = TokenResponse(access_token: auth.issueToken(clientID: id), expires_in: Int(auth.tokenLifetime.components.seconds))
-        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
+        var headers: HTTPFields = [.cacheControl: "no-store"]
         headers[HTTPField.Name("Pragma")!] = "no-cache"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(token))))
+        return try .json(token, headers: headers)
     }
 
     static func parseForm(_ text: String) -> [String: String] {

@@ -1,0 +1,76 @@
+import Foundation
+import Signing
+import Testing
+
+/// CAdES signatures checked by OpenSSL, for each key type the local backend loads.
+struct CAdESSignerTests {
+    /// A key and self-signed certificate made by openssl (nobody here wrote it).
+    static func opensslIdentity(_ keyArguments: [String]) throws -> (key: String, certificate: URL, directory: URL) {
+        let directory = try Tools.temporaryDirectory("identity")
+        let key = directory.appendingPathComponent("key.pem")
+        let certificate = directory.appendingPathComponent("cert.pem")
+        let made = try Tools.run("openssl", ["req", "-x509", "-newkey"] + keyArguments + [
+            "-nodes", "-keyout", key.path, "-out", certificate.path, "-days", "30", "-subj", "/CN=Test Signer/O=Signet tests",
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        return (try String(contentsOf: key, encoding: .utf8), certificate, directory)
+    }
+
+    @Test(arguments: [["rsa:2048"], ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], ["ec", "-pkeyopt", "ec_paramgen_curve:P-384"]])
+    func signaturesVerifyWithOpenSSL(keyArguments: [String]) throws {
+        let identity = try Self.opensslIdentity(keyArguments)
+        defer { try? FileManager.default.removeItem(at: identity.directory) }
+        let backend = try LocalKeyBackend(keyPEM: identity.key, chainPEM: try String(contentsOf: identity.certificate, encoding: .utf8))
+        let content = Data("<Invoice><ID>42</ID></Invoice>".utf8)
+        let signature = Data(try CAdESSigner(backend: backend).sign([UInt8](content)))
+        let verified = try Tools.opensslVerifyDetached(signature: signature, content: content, trusting: identity.certificate)
+        #expect(verified.status == 0, "\(verified.stderr)")
+        // Tampered content must fail.
+        let tampered = try Tools.opensslVerifyDetached(signature: signature, content: Data("<Invoice><ID>43</ID></Invoice>".utf8),
+                                                       trusting: identity.certificate)
+        #expect(tampered.status != 0)
+        let printed = try Tools.opensslPrint(signature: signature)
+        for attribute in ["contentType", "messageDigest", "signingTime", "id-smime-aa-signingCertificateV2"] {
+            #expect(printed.contains("object: \(attribute)"), "missing \(attribute)")
+        }
+    }
+
+    @Test func theDevelopmentIdentityIsSelfSignedAndUsable() throws {
+        let (keyPEM, certificatePEM) = try DevelopmentIdentity.generate()
+        let backend = try LocalKeyBackend(keyPEM: keyPEM, chainPEM: certificatePEM)
+        #expect(backend.signerName.contains("NOT FOR PRODUCTION"))
+        let directory = try Tools.temporaryDirectory("dev")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let certificate = directory.appendingPathComponent("cert.pem")
+        try certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
+        let content = Data(repeating: 7, count: 100_000)
+        let signature = Data(try CAdESSigner(backend: backend).sign([UInt8](content)))
+        #expect(try Tools.opensslVerifyDetached(signature: signature, content: content, trusting: certificate).status == 0)
+        // Created once, then reused.
+        let first = try DevelopmentIdentity.ensure(in: directory.appendingPathComponent("state").path)
+        let second = try DevelopmentIdentity.ensure(in: directory.appendingPathComponent("state").path)
+        #expect(first.created && !second.created)
+        let mode = try FileManager.default.attributesOfItem(atPath: first.keyFile)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func aCertificateForAnotherKeyIsRefused() throws {
+        let (keyPEM, _) = try DevelopmentIdentity.generate()
+        let (_, otherCertificate) = try DevelopmentIdentity.generate()
+        #expect(throws: SigningError(code: "KEY_CERTIFICATE_MISMATCH", message: "the certificate does not certify the signing key")) {
+            try LocalKeyBackend(keyPEM: keyPEM, chainPEM: otherCertificate)
+        }
+    }
+
+    @Test func emptyAndUnsupportedDocumentsFailWithTheirCodes() throws {
+        let (keyPEM, certificatePEM) = try DevelopmentIdentity.generate()
+        let signer = DocumentSigner(backend: try LocalKeyBackend(keyPEM: keyPEM, chainPEM: certificatePEM))
+        #expect(throws: SigningError.self) { try signer.sign([], signatureType: "CAdES") }
+        do {
+            _ = try signer.sign([1], signatureType: "XAdES")
+            Issue.record("XAdES should be refused")
+        } catch let error as SigningError {
+            #expect(error.code == "UNSUPPORTED_SIGNATURE_TYPE")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Common
+import Testing
+
+struct WireMessageTests {
+    @Test func everyCommandRoundTrips() throws {
+        let job = WireMessage.Job(
+            id: .init(operationID: "op", document: 3, attempt: 2), contentDigest: "abc", name: "a.pdf",
+            contentType: "application/pdf", signature: .init(signatureType: "PAdES", reason: "r", location: "l", applyTimestamp: true))
+        let messages: [WireMessage] = [
+            .ready(.init(signerID: "s", credit: 4, pid: 9, host: "h")),
+            .job(job, body: [1, 2, 3]),
+            .result(.init(job: job, signed: false, signError: "PDF_ENCRYPTED", errorMessage: "m"), body: []),
+            .ack(job.id), .heartbeat, .disconnect(reason: "bye"),
+        ]
+        for message in messages {
+            #expect(try WireMessage.decode(message.encode()[...]) == message)
+        }
+    }
+
+    @Test func foreignFramesAreRejected() {
+        #expect(throws: WireError.self) { try WireMessage.decode([Array("OTHER/9".utf8), [5], []][...]) }
+        #expect(throws: WireError.self) { try WireMessage.decode([WireMessage.tag, [99], []][...]) }
+        #expect(throws: WireError.self) { try WireMessage.decode([WireMessage.tag, [1], Array("not json".utf8)][...]) }
+    }
+}
+
+struct CommandLineFlagsTests {
+    @Test func bothFlagFormsAndSignStashNames() throws {
+        var flags = try CommandLineFlags(["--port", "9000", "--server.host.port=10.0.0.5:8080", "--help"])
+        #expect(try flags.int("port", in: 0...65535) == 9000)
+        #expect(flags.string("server.host.port") == "10.0.0.5:8080")
+        #expect(flags.string("help") == "true")
+        try flags.checkAllUsed()
+    }
+
+    @Test func problemsAreReported() throws {
+        #expect(throws: CommandLineFlags.Problem.self) { try CommandLineFlags(["--port"]) }
+        #expect(throws: CommandLineFlags.Problem.self) { try CommandLineFlags(["stray"]) }
+        var flags = try CommandLineFlags(["--port", "http", "--typo", "1"])
+        #expect(throws: CommandLineFlags.Problem.self) { try flags.int("port", in: 0...65535) }
+        #expect(throws: CommandLineFlags.Problem.self) { try flags.checkAllUsed() }
+    }
+}
