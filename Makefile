@@ -9,7 +9,7 @@ STATE ?= ./state
 PORT ?= 8080
 ARGS ?=
 
-.PHONY: run build test deps test-deps clean
+.PHONY: run build test deps test-deps bench clean
 
 define install_missing
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -41,6 +41,10 @@ run: build $(WORK)/client-services-config.json
 test: test-deps
 	swift build --build-tests
 	swift test --skip-build
+
+# Throughput against this machine's limit (see docs/benchmarks.md).
+bench: build
+	python3 scripts/bench.py $(BENCH_ARGS)
 
 clean:
 	swift package clean

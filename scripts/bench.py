@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Signet throughput benchmark: starts a release gateway with local signers on loopback, signs
+batches of ~200 KB documents, and compares with this machine's limit (signature rate and SHA-256
+rate of the same key and size, measured with openssl in the same run).
+
+Usage: scripts/bench.py [--documents 500] [--size 200000] [--type CAdES] [--signers N]
+Prints figures and writes docs/benchmarks-latest.json.
+"""
+import argparse, base64, json, os, re, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
+
+def call(method, url, body=None, headers=None):
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=600) as response:
+        return response.status, response.read()
+
+def machine_limit(size):
+    # ECDSA P-256 signatures per second on all cores, and SHA-256 throughput (bytes/s) on all cores.
+    cores = os.cpu_count() or 1
+    sig = subprocess.run(["openssl", "speed", "-seconds", "2", "-multi", str(cores), "ecdsap256"], capture_output=True, text=True).stdout
+    m = re.search(r"256 bits ecdsa \(nistp256\)\s+[\d.]+s\s+[\d.]+s\s+([\d.]+)", sig)
+    sign_rate = float(m.group(1)) if m else None
+    sha = subprocess.run(["openssl", "speed", "-seconds", "2", "-multi", str(cores), "-bytes", "16384", "sha256"], capture_output=True, text=True).stdout
+    m = re.search(r"sha256\s+([\d.]+)k", sha)
+    sha_rate = float(m.group(1)) * 1000 if m else None
+    if not sign_rate or not sha_rate:
+        return None, sign_rate, sha_rate
+    per_document = 1 / sign_rate + size / sha_rate
+    return 1 / per_document, sign_rate, sha_rate
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--documents", type=int, default=500)
+    parser.add_argument("--size", type=int, default=200_000)
+    parser.add_argument("--type", default="CAdES")
+    parser.add_argument("--signers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    binary = os.path.join(ROOT, ".build/release/signet-gateway")
+    work = tempfile.mkdtemp(prefix="signet-bench-")
+    os.makedirs(os.path.join(work, "work"))
+    with open(os.path.join(work, "work/client-services-config.json"), "w") as f:
+        json.dump({"bench": {"secret": "bench-secret"}}, f)
+    port, signer_port = free_port(), free_port()
+    log = open(os.path.join(work, "gateway.log"), "w")
+    gateway = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port), "--signer-endpoint", f"tcp://127.0.0.1:{signer_port}",
+                                "--work-folder", os.path.join(work, "work"), "--state-dir", os.path.join(work, "state"),
+                                "--local-signers", str(args.signers), "--log-level", "warning"], stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    auth = {"Authorization": "Basic " + base64.b64encode(b"bench:bench-secret").decode(), "Content-Type": "application/json"}
+    try:
+        for _ in range(300):
+            try:
+                status, body = call("GET", base + "/health/ready")
+                if status == 200 and json.loads(body)["signers"] >= args.signers: break
+            except Exception: pass
+            time.sleep(0.1)
+        content = os.urandom(args.size)
+        documents = [{"documentRequest": {"name": f"doc-{i}.bin", "contentType": "application/octet-stream",
+                                          "base64Content": base64.b64encode(content[:-8] + i.to_bytes(8, "big")).decode()},
+                      "signatureInfo": {"signatureType": args.type}} for i in range(args.documents)]
+        results = []
+        for round in range(args.rounds):
+            body = json.dumps({"externalReference": f"bench-{round}-{time.time()}", "documents": documents}).encode()
+            started = time.perf_counter()
+            status, answer = call("POST", base + "/v1/operations", body, auth)
+            operation = json.loads(answer)["id"]
+            while True:
+                status, answer = call("GET", base + f"/v1/operations/{operation}", None, auth)
+                if json.loads(answer)["status"] != "PENDING_EXECUTION": break
+                time.sleep(0.01)
+            elapsed = time.perf_counter() - started
+            state = json.loads(answer)
+            assert state["progress"]["signed"] == args.documents, state["progress"]
+            results.append(args.documents / elapsed)
+        limit, sign_rate, sha_rate = machine_limit(args.size)
+        best = max(results)
+        report = {"documents": args.documents, "size": args.size, "type": args.type, "signers": args.signers,
+                  "docs_per_second": [round(r, 1) for r in results], "best_docs_per_second": round(best, 1),
+                  "machine_limit_docs_per_second": round(limit, 1) if limit else None,
+                  "openssl_p256_signs_per_second": sign_rate, "openssl_sha256_bytes_per_second": sha_rate,
+                  "ratio_to_limit": round(best / limit, 3) if limit else None, "input": "base64 JSON"}
+        print(json.dumps(report, indent=2))
+        with open(os.path.join(ROOT, "docs/benchmarks-latest.json"), "w") as f:
+            json.dump(report, f, indent=2)
+    finally:
+        gateway.terminate(); gateway.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+if __name__ == "__main__":
+    main()
