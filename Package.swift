@@ -35,10 +35,12 @@ let package = Package(
         .target(
             name: "Signing",
             dependencies: [
+                "Common",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .executableTarget(
@@ -68,6 +70,7 @@ let package = Package(
                 "Common", "Signing", "Gateway", "Signer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
     ]

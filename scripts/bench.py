@@ -65,8 +65,8 @@ def main():
                                           "base64Content": base64.b64encode(content[:-8] + i.to_bytes(8, "big")).decode()},
                       "signatureInfo": {"signatureType": args.type}} for i in range(args.documents)]
         results = []
-        for round in range(args.rounds):
-            body = json.dumps({"externalReference": f"bench-{round}-{time.time()}", "documents": documents}).encode()
+        for index in range(args.rounds):
+            body = json.dumps({"externalReference": f"bench-{index}-{time.time()}", "documents": documents}).encode()
             started = time.perf_counter()
             status, answer = call("POST", base + "/v1/operations", body, auth)
             operation = json.loads(answer)["id"]

@@ -12,6 +12,7 @@ struct SignerConfiguration: Sendable {
     var shutdownGrace: Duration = .seconds(10)
     var exitWithParent = false
     var logLevel = "info"
+    var tsaURL: String?
 
     static let usage = """
         signet-signer: a Signet signing worker (see docs/protocol.md)
@@ -20,6 +21,7 @@ struct SignerConfiguration: Sendable {
           --signing-cert FILE           PEM certificate chain, leaf first (default ./work/signing-cert.pem)
           --slots N                     jobs taken at once (default 2 x cores)
           --heartbeat SECONDS, --liveness N, --shutdown-grace SECONDS
+          --tsa-url URL                 RFC 3161 time-stamping authority for applyTimestamp
           --log-level trace|debug|info|notice|warning|error
         """
 
@@ -37,6 +39,7 @@ struct SignerConfiguration: Sendable {
         if let grace = try flags.seconds("shutdown-grace", in: 0...600) { shutdownGrace = grace }
         if let exitWithParent = try flags.bool("exit-with-parent") { self.exitWithParent = exitWithParent }
         if let level = flags.string("log-level") { logLevel = level }
+        tsaURL = flags.string("tsa-url")
         _ = flags.string("help")
         try flags.checkAllUsed()
     }

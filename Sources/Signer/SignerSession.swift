@@ -107,19 +107,19 @@ actor SignerSession: Service {
         busy += 1
         let signer = self.signer
         Task {
-            let result = Self.sign(job, body: body, with: signer)
+            let result = await Self.sign(job, body: body, with: signer)
             self.finish(job.id, message: result)
         }
     }
 
     /// Signs one document; every failure becomes a RESULT with its code, never a crash.
-    private static func sign(_ job: WireMessage.Job, body: [UInt8], with signer: DocumentSigner) -> WireMessage {
+    private static func sign(_ job: WireMessage.Job, body: [UInt8], with signer: DocumentSigner) async -> WireMessage {
         guard sha256Hex(body) == job.contentDigest else {
             return .result(.init(job: job, signed: false, signError: "CONTENT_DIGEST_MISMATCH", errorMessage: "the job's content does not match its digest"), body: [])
         }
         do {
-            let output = try signer.sign(body, signatureType: job.signature.signatureType)
-            return .result(.init(job: job, signed: true), body: output.bytes)
+            let signed = try await signer.sign(body, parameters: job.signature)
+            return .result(.init(job: job, signed: true), body: signed)
         } catch let error as SigningError {
             return .result(.init(job: job, signed: false, signError: error.code, errorMessage: error.message), body: [])
         } catch {

@@ -12,14 +12,10 @@ public struct CAdESSigner: Sendable {
         self.builder = CMSBuilder(certificates: backend.chain)
     }
 
-    /// Signs `content` and checks the signature before returning the DER ContentInfo.
-    public func sign(_ content: [UInt8], at time: Date = Date()) throws -> [UInt8] {
-        let attributes = try builder.signedAttributes(contentDigest: SHA256.hash(data: content), profile: .cades(signingTime: time))
-        let toSign = try CMSBuilder.bytesToSign(attributes)
-        let signature = try backend.sign(toSign)
-        guard backend.verify(signature, of: toSign) else {
-            throw SigningError(code: "SIGNATURE_VERIFICATION_FAILED", message: "the produced signature does not verify")
-        }
-        return try builder.contentInfo(signedAttributes: attributes, signature: signature, algorithm: backend.algorithm)
+    /// Signs `content` and checks the signature before returning the DER ContentInfo. With a
+    /// time-stamping authority the signature value is timestamped (CAdES-T).
+    public func sign(_ content: [UInt8], at time: Date = Date(), timestamp: TimestampAuthority? = nil) async throws -> [UInt8] {
+        let signed = try builder.sign(contentDigest: SHA256.hash(data: content), profile: .cades(signingTime: time), with: backend)
+        return try await builder.contentInfo(signed, algorithm: backend.algorithm, timestamp: timestamp)
     }
 }

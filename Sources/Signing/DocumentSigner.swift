@@ -1,25 +1,33 @@
+import Common
 import Foundation
 
-/// Signs one document as its job asks: CAdES for anything; PAdES and XAdES are refused with
-/// their own codes until they exist.
+/// Signs one document as its job asks. Every failure is a `SigningError` with a stable code.
 public struct DocumentSigner: Sendable {
-    public struct Output: Sendable {
-        public let bytes: [UInt8]
-    }
-
     let cades: CAdESSigner
+    let timestampAuthority: TimestampAuthority?
 
-    public init(backend: LocalKeyBackend) {
+    public init(backend: LocalKeyBackend, timestampAuthority: TimestampAuthority? = nil) {
         self.cades = CAdESSigner(backend: backend)
+        self.timestampAuthority = timestampAuthority
     }
 
-    public func sign(_ content: [UInt8], signatureType: String) throws -> Output {
+    /// The signed content: a `.p7s` for CAdES.
+    public func sign(_ content: [UInt8], parameters: SignatureParameters, at time: Date = Date()) async throws -> [UInt8] {
         guard !content.isEmpty else { throw SigningError(code: "EMPTY_DOCUMENT", message: "the document is empty") }
-        switch signatureType.uppercased() {
+        let timestamp = try timestampAuthority(for: parameters)
+        switch parameters.signatureType.uppercased() {
         case "CADES":
-            return Output(bytes: try cades.sign(content))
+            return try await cades.sign(content, at: time, timestamp: timestamp)
         default:
-            throw SigningError(code: "UNSUPPORTED_SIGNATURE_TYPE", message: "signature type \(signatureType) is not supported")
+            throw SigningError(code: "UNSUPPORTED_SIGNATURE_TYPE", message: "signature type \(parameters.signatureType) is not supported")
         }
+    }
+
+    private func timestampAuthority(for parameters: SignatureParameters) throws -> TimestampAuthority? {
+        guard parameters.applyTimestamp else { return nil }
+        guard let timestampAuthority else {
+            throw SigningError(code: "TIMESTAMP_NOT_CONFIGURED", message: "applyTimestamp needs a time-stamping authority (--tsa-url)")
+        }
+        return timestampAuthority
     }
 }

@@ -47,7 +47,8 @@ func buildApplication(
             arguments: ["--signing-key", identity.keyFile, "--signing-cert", identity.certificateFile,
                         "--slots", "\(configuration.signerSlots)",
                         "--heartbeat", "\(Double(configuration.heartbeatInterval.components.seconds) + Double(configuration.heartbeatInterval.components.attoseconds) / 1e18)",
-                        "--liveness", "\(configuration.liveness)", "--log-level", configuration.logLevel]),
+                        "--liveness", "\(configuration.liveness)", "--log-level", configuration.logLevel]
+                + (configuration.tsaURL.map { ["--tsa-url", $0] } ?? [])),
         endpoint: { GatewayConfiguration.localEndpoint(for: try await hub.boundEndpoint()) },
         logger: logger)
 

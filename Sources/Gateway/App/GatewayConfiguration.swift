@@ -27,6 +27,7 @@ struct GatewayConfiguration: Sendable {
     var maxWait: Duration = .seconds(60)
     var syncTimeout: Duration = .seconds(120)
     var logLevel = "info"
+    var tsaURL: String?
 
     static let usage = """
         signet-gateway: Signet's HTTP gateway (see README.md)
@@ -41,6 +42,7 @@ struct GatewayConfiguration: Sendable {
           --signer-slots N                 jobs each local signer takes at once (default 4)
           --heartbeat SECONDS, --liveness N, --job-lease SECONDS, --max-attempts N
           --token-lifetime SECONDS, --max-request-bytes N, --max-documents N, --max-wait SECONDS, --sync-timeout SECONDS
+          --tsa-url URL                    RFC 3161 time-stamping authority (for applyTimestamp)
           --log-level trace|debug|info|notice|warning|error
         """
 
@@ -78,6 +80,12 @@ struct GatewayConfiguration: Sendable {
         if let wait = try flags.seconds("max-wait", in: 0...3600) { maxWait = wait }
         if let timeout = try flags.seconds("sync-timeout", in: 1...3600) { syncTimeout = timeout }
         if let level = flags.string("log-level") { logLevel = level }
+        if let url = flags.string("tsa-url") {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw CommandLineFlags.Problem("--tsa-url must be an http(s) URL, not '\(url)'")
+            }
+            tsaURL = url
+        }
         if let domain = flags.string("einvoice-integration-client.service.domain"), !domain.isEmpty {
             throw CommandLineFlags.Problem(
                 "--einvoice-integration-client.service.domain: remote signing (CSC API v2) is not available in this version; remove the flag to sign with the local key")

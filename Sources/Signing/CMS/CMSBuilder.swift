@@ -98,6 +98,11 @@ public struct CMSBuilder: Sendable {
         return s.serializedBytes
     }
 
+    /// The unsigned attribute carrying an RFC 3161 timestamp token over the signature value.
+    public func timestampAttribute(token: [UInt8]) throws -> [UInt8] {
+        try attribute(OID.timeStampToken) { $0.serializeRawBytes(token) }
+    }
+
     /// SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 }, one entry for the
     /// signing certificate: its SHA-256 (the default algorithm, so omitted) and IssuerSerial.
     private func signingCertificateV2(into s: inout DER.Serializer) throws {

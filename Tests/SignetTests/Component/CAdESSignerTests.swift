@@ -1,4 +1,5 @@
 import Foundation
+import Common
 import Signing
 import Testing
 
@@ -17,12 +18,12 @@ struct CAdESSignerTests {
     }
 
     @Test(arguments: [["rsa:2048"], ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], ["ec", "-pkeyopt", "ec_paramgen_curve:P-384"]])
-    func signaturesVerifyWithOpenSSL(keyArguments: [String]) throws {
+    func signaturesVerifyWithOpenSSL(keyArguments: [String]) async throws {
         let identity = try Self.opensslIdentity(keyArguments)
         defer { try? FileManager.default.removeItem(at: identity.directory) }
         let backend = try LocalKeyBackend(keyPEM: identity.key, chainPEM: try String(contentsOf: identity.certificate, encoding: .utf8))
         let content = Data("<Invoice><ID>42</ID></Invoice>".utf8)
-        let signature = Data(try CAdESSigner(backend: backend).sign([UInt8](content)))
+        let signature = Data(try await CAdESSigner(backend: backend).sign([UInt8](content)))
         let verified = try Tools.opensslVerifyDetached(signature: signature, content: content, trusting: identity.certificate)
         #expect(verified.status == 0, "\(verified.stderr)")
         // Tampered content must fail.
@@ -35,7 +36,7 @@ struct CAdESSignerTests {
         }
     }
 
-    @Test func theDevelopmentIdentityIsSelfSignedAndUsable() throws {
+    @Test func theDevelopmentIdentityIsSelfSignedAndUsable() async throws {
         let (keyPEM, certificatePEM) = try DevelopmentIdentity.generate()
         let backend = try LocalKeyBackend(keyPEM: keyPEM, chainPEM: certificatePEM)
         #expect(backend.signerName.contains("NOT FOR PRODUCTION"))
@@ -44,7 +45,7 @@ struct CAdESSignerTests {
         let certificate = directory.appendingPathComponent("cert.pem")
         try certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
         let content = Data(repeating: 7, count: 100_000)
-        let signature = Data(try CAdESSigner(backend: backend).sign([UInt8](content)))
+        let signature = Data(try await CAdESSigner(backend: backend).sign([UInt8](content)))
         #expect(try Tools.opensslVerifyDetached(signature: signature, content: content, trusting: certificate).status == 0)
         // Created once, then reused.
         let first = try DevelopmentIdentity.ensure(in: directory.appendingPathComponent("state").path)
@@ -62,15 +63,21 @@ struct CAdESSignerTests {
         }
     }
 
-    @Test func emptyAndUnsupportedDocumentsFailWithTheirCodes() throws {
+    @Test func emptyUnsupportedAndUntimestampableDocumentsFailWithTheirCodes() async throws {
         let (keyPEM, certificatePEM) = try DevelopmentIdentity.generate()
         let signer = DocumentSigner(backend: try LocalKeyBackend(keyPEM: keyPEM, chainPEM: certificatePEM))
-        #expect(throws: SigningError.self) { try signer.sign([], signatureType: "CAdES") }
-        do {
-            _ = try signer.sign([1], signatureType: "XAdES")
-            Issue.record("XAdES should be refused")
-        } catch let error as SigningError {
-            #expect(error.code == "UNSUPPORTED_SIGNATURE_TYPE")
+        let cases: [([UInt8], SignatureParameters, String)] = [
+            ([], .init(signatureType: "CAdES"), "EMPTY_DOCUMENT"),
+            ([1], .init(signatureType: "XAdES"), "UNSUPPORTED_SIGNATURE_TYPE"),
+            ([1], .init(signatureType: "CAdES", applyTimestamp: true), "TIMESTAMP_NOT_CONFIGURED"),
+        ]
+        for (content, parameters, code) in cases {
+            do {
+                _ = try await signer.sign(content, parameters: parameters)
+                Issue.record("\(code) expected")
+            } catch let error as SigningError {
+                #expect(error.code == code)
+            }
         }
     }
 }

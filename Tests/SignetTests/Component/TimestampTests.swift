@@ -1,0 +1,65 @@
+import Common
+import Foundation
+import Signing
+import SwiftASN1
+import Testing
+
+/// RFC 3161 timestamps from a real `openssl ts` responder, checked by `openssl ts -verify`.
+@Suite(.serialized)
+struct TimestampTests {
+    @Test func aCAdESTSignatureCarriesATokenOverItsSignatureValue() async throws {
+        let tsa = try TimestampServer()
+        defer { tsa.stop() }
+        let (keyPEM, certificatePEM) = try DevelopmentIdentity.generate()
+        let backend = try LocalKeyBackend(keyPEM: keyPEM, chainPEM: certificatePEM)
+        let signer = DocumentSigner(backend: backend, timestampAuthority: TimestampAuthority(url: tsa.url))
+        let content = Array("<Invoice/>".utf8)
+        let cms = try await signer.sign(content, parameters: .init(signatureType: "CAdES", applyTimestamp: true))
+
+        let directory = try Tools.temporaryDirectory("cadest")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let certificate = directory.appendingPathComponent("cert.pem")
+        try certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
+        #expect(try Tools.opensslVerifyDetached(signature: Data(cms), content: Data(content), trusting: certificate).status == 0)
+        #expect(try Tools.opensslPrint(signature: Data(cms)).contains("id-smime-aa-timeStampToken"))
+
+        // Take the token and the signature value out with swift-asn1 and let openssl check the pair.
+        let (token, signatureValue) = try Self.tokenAndSignature(cms)
+        let tokenFile = directory.appendingPathComponent("token.der")
+        let dataFile = directory.appendingPathComponent("signature.bin")
+        try Data(token).write(to: tokenFile)
+        try Data(signatureValue).write(to: dataFile)
+        let verified = try Tools.run("openssl", ["ts", "-verify", "-token_in", "-in", tokenFile.path, "-data", dataFile.path,
+                                                 "-CAfile", tsa.certificate.path, "-untrusted", tsa.certificate.path])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    }
+
+    @Test func anUnreachableAuthorityIsAClearError() async throws {
+        let (keyPEM, certificatePEM) = try DevelopmentIdentity.generate()
+        let signer = DocumentSigner(
+            backend: try LocalKeyBackend(keyPEM: keyPEM, chainPEM: certificatePEM),
+            timestampAuthority: TimestampAuthority(url: "http://127.0.0.1:\(try Tools.freePort())/tsa", timeout: .seconds(5)))
+        do {
+            _ = try await signer.sign([1, 2, 3], parameters: .init(signatureType: "CAdES", applyTimestamp: true))
+            Issue.record("expected TIMESTAMP_UNAVAILABLE")
+        } catch let error as SigningError {
+            #expect(error.code == "TIMESTAMP_UNAVAILABLE")
+        }
+    }
+
+    /// SignerInfo's unsigned timestamp attribute value and its signature OCTET STRING.
+    static func tokenAndSignature(_ cms: [UInt8]) throws -> ([UInt8], [UInt8]) {
+        func children(_ node: ASN1Node) -> [ASN1Node] {
+            if case .constructed(let nodes) = node.content { return Array(nodes) }
+            return []
+        }
+        let signedData = children(children(children(try DER.parse(cms))[1])[0])
+        let signerInfo = children(try #require(signedData.last).self)[0]
+        let fields = children(signerInfo)
+        let signature = try #require(fields.first { $0.identifier == .octetString })
+        let unsigned = try #require(fields.last)
+        let attribute = children(unsigned)[0]
+        let token = children(children(attribute)[1])[0]
+        return (Array(token.encodedBytes), Array(try ASN1OctetString(derEncoded: signature).bytes))
+    }
+}
