@@ -34,7 +34,11 @@ final class LocalSignerSupervisor: Service, Sendable {
     var pids: [pid_t] { state.withLock { Array($0.running.values) } }
 
     func run() async throws {
-        guard configuration.count > 0 else { return }
+        guard configuration.count > 0 else {
+            // Nothing to supervise, but a service that returns would stop the whole group.
+            try? await gracefulShutdown()
+            return
+        }
         guard FileManager.default.isExecutableFile(atPath: configuration.executable) else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: configuration.executable])
         }

@@ -192,6 +192,60 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
+    @Test func externalSignersServeAGatewayWithoutLocalOnes() async throws {
+        let gateway = try GatewayProcess(localSigners: 0)
+        // Not ready without signers.
+        try await gateway.waitUntilLive()
+        #expect(try await gateway.request(.GET, "/health/ready", user: nil).status == 503)
+        // Start one the way an operator on another host would (the development key from the state folder).
+        let signer = Process()
+        signer.executableURL = Tools.binDirectory.appendingPathComponent("signet-signer")
+        signer.arguments = [
+            "--gateway", "tcp://127.0.0.1:\(gateway.signerPort)",
+            "--signing-key", gateway.stateDirectory.appendingPathComponent("dev-signing-key.pem").path,
+            "--signing-cert", gateway.developmentCertificate.path, "--slots", "3",
+        ]
+        signer.standardError = FileHandle.nullDevice
+        try signer.run()
+        do {
+            try await gateway.waitUntilReady(signers: 1)
+            let documents = Requests.mixedDocuments(count: 6, seed: 9)
+            let started = try await gateway.request(.POST, "/v1/operations", body: Requests.operation(reference: nil, documents: documents))
+            let id = try #require(started.json["id"] as? String)
+            #expect(try await gateway.waitForCompletion(id)["status"] as? String == "EXECUTED")
+            // SIGTERM: the signer drains, says DISCONNECT and exits 0; the gateway forgets it at once.
+            signer.terminate()
+            let deadline = ContinuousClock.now.advanced(by: .seconds(15))
+            while signer.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(!signer.isRunning)
+            #expect(signer.terminationStatus == 0)
+            try await Task.sleep(for: .milliseconds(300))
+            let ready = try await gateway.request(.GET, "/health/ready", user: nil)
+            #expect(ready.status == 503)
+            #expect(ready.json["signers"] as? Int == 0)
+        } catch {
+            Issue.record("\(error)\n\(gateway.log())")
+        }
+        if signer.isRunning { kill(signer.processIdentifier, SIGKILL) }
+        try await gateway.stop()
+    }
+
+    @Test func stoppingTheGatewayStopsItsSigners() async throws {
+        let gateway = try GatewayProcess(localSigners: 2)
+        try await gateway.waitUntilReady(signers: 2)
+        let signers = try gateway.signerPIDs()
+        #expect(signers.count == 2)
+        gateway.process.terminate()
+        let deadline = ContinuousClock.now.advanced(by: .seconds(20))
+        while (gateway.process.isRunning || signers.contains { kill($0, 0) == 0 }) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(!gateway.process.isRunning)
+        #expect(gateway.process.terminationStatus == 0, "\(gateway.log())")
+        #expect(signers.allSatisfy { kill($0, 0) != 0 }, "signer processes outlived the gateway")
+        try await gateway.stop()
+    }
+
     @Test func missingClientConfigurationStopsTheGateway() async throws {
         let directory = try Tools.temporaryDirectory("noconfig")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -10,7 +10,7 @@ final class GatewayProcess: @unchecked Sendable {
     let signerPort: Int
     let directory: URL
     let logFile: URL
-    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    let client = HTTPClient.shared
 
     var stateDirectory: URL { directory.appendingPathComponent("state") }
     var developmentCertificate: URL { stateDirectory.appendingPathComponent("dev-signing-cert.pem") }
@@ -54,6 +54,16 @@ final class GatewayProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw TestFailure("gateway not ready in time; log:\n\(log())")
+    }
+
+    /// Waits until the HTTP server answers `/health/live`.
+    func waitUntilLive(timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            if let response = try? await request(.GET, "/health/live", user: nil), response.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("gateway not live in time; log:\n\(log())")
     }
 
     func log() -> String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
@@ -114,7 +124,6 @@ final class GatewayProcess: @unchecked Sendable {
             while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
-        try await client.shutdown()
         try? FileManager.default.removeItem(at: directory)
     }
 }
