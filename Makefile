@@ -3,7 +3,10 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # What building and running needs, and what the tests need on top (validators, tools).
 RUN_PACKAGES := libzmq3-dev pkg-config openssl zlib1g-dev
-TEST_PACKAGES := $(RUN_PACKAGES) curl
+TEST_PACKAGES := $(RUN_PACKAGES) curl qpdf poppler-utils ghostscript python3-venv
+# Python validators nobody here wrote (pyHanko), in a venv beside the tests.
+VENV := .venv
+PY_TEST_PACKAGES := pyhanko==0.38.0 pyhanko-cli==0.6.0 asn1crypto==1.5.1 reportlab==5.1.0
 WORK ?= ./work
 STATE ?= ./state
 PORT ?= 8080
@@ -22,6 +25,8 @@ deps:
 
 test-deps:
 	$(call install_missing,$(TEST_PACKAGES))
+	@[ -x $(VENV)/bin/pyhanko ] && [ -f $(VENV)/.packages ] && [ "$$(cat $(VENV)/.packages)" = "$(PY_TEST_PACKAGES)" ] || \
+	  { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q $(PY_TEST_PACKAGES) && echo "$(PY_TEST_PACKAGES)" > $(VENV)/.packages; }
 
 build: deps
 	swift build -c release

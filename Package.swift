@@ -24,6 +24,15 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "PDF",
+            dependencies: ["CZlib"]
+        ),
         .target(
             name: "Common",
             dependencies: [
@@ -36,6 +45,7 @@ let package = Package(
             name: "Signing",
             dependencies: [
                 "Common",
+                "PDF",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -65,9 +75,14 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "PDFTests",
+            dependencies: ["PDF"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
             name: "SignetTests",
             dependencies: [
-                "Common", "Signing", "Gateway", "Signer",
+                "Common", "PDF", "Signing", "Gateway", "Signer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

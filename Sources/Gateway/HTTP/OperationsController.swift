@@ -169,6 +169,7 @@ struct OperationsController: Sendable {
     static func signedFile(_ record: DocumentRecord) -> (contentType: String, fileName: String) {
         switch record.signature.signatureType.uppercased() {
         case "CADES": ("application/pkcs7-signature", record.name + ".p7s")
+        case "PADES": ("application/pdf", record.name)
         default: (record.contentType, record.name)
         }
     }

@@ -41,7 +41,7 @@ struct AdmittedRequest: Sendable {
 }
 
 extension OperationRequest {
-    static let supportedSignatureTypes: Set<String> = ["CADES"]
+    static let supportedSignatureTypes: Set<String> = ["CADES", "PADES"]
 
     /// Checks the request and decodes the documents. Every problem is a 400 with its own code.
     func validated(maxDocuments: Int) throws(APIError) -> AdmittedRequest {
@@ -65,7 +65,7 @@ extension OperationRequest {
             guard Self.supportedSignatureTypes.contains(type.uppercased()) else {
                 throw .badRequest(
                     "UNSUPPORTED_SIGNATURE_TYPE",
-                    "documents[\(index)].signatureInfo.signatureType '\(type)' is not supported by this version (supported: CAdES)")
+                    "documents[\(index)].signatureInfo.signatureType '\(type)' is not supported by this version (supported: CAdES, PAdES)")
             }
             let bytes = [UInt8](content)
             let digest = sha256Hex(bytes)

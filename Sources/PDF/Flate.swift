@@ -1,0 +1,133 @@
+import CZlib
+
+/// zlib inflate/deflate and the PNG predictors used by xref and object streams.
+enum Flate {
+    /// Hard cap on decoded size so a hostile stream cannot exhaust memory.
+    static let maxOutput = 64 << 20
+
+    /// Inflates zlib data. With `allowPartial`, returns what was decoded before damage
+    /// (acceptable for page content, never for xref data).
+    static func inflate(_ input: [UInt8], allowPartial: Bool = false) throws -> [UInt8] {
+        guard !input.isEmpty else { return [] }
+        var stream = z_stream()
+        guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw PDFError.malformed("zlib init failed")
+        }
+        defer { inflateEnd(&stream) }
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var input = input
+        var status: Int32 = Z_OK
+        input.withUnsafeMutableBufferPointer { inBuf in
+            stream.next_in = inBuf.baseAddress
+            stream.avail_in = uInt(inBuf.count)
+            repeat {
+                chunk.withUnsafeMutableBufferPointer { outBuf in
+                    stream.next_out = outBuf.baseAddress
+                    stream.avail_out = uInt(outBuf.count)
+                    status = CZlib.inflate(&stream, Z_NO_FLUSH)
+                    let produced = outBuf.count - Int(stream.avail_out)
+                    output.append(contentsOf: outBuf[0..<produced])
+                }
+                if output.count > maxOutput { status = Z_MEM_ERROR }
+            } while status == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0)
+        }
+        if status == Z_STREAM_END || (allowPartial && status != Z_MEM_ERROR) { return output }
+        // Some producers omit the end marker although all data is present.
+        if status == Z_OK || status == Z_BUF_ERROR, stream.avail_in == 0, !output.isEmpty {
+            return output
+        }
+        throw PDFError.malformed("corrupt Flate stream (zlib status \(status))")
+    }
+
+    static func deflate(_ input: [UInt8]) -> [UInt8] {
+        var destLen = compressBound(uLong(input.count))
+        var out = [UInt8](repeating: 0, count: Int(destLen))
+        let rc = out.withUnsafeMutableBufferPointer { o in
+            input.withUnsafeBufferPointer { i in
+                compress2(o.baseAddress, &destLen, i.baseAddress, uLong(i.count), Z_BEST_COMPRESSION)
+            }
+        }
+        guard rc == Z_OK else { return [] }
+        return Array(out.prefix(Int(destLen)))
+    }
+
+    /// Undoes /Predictor (PNG 10–15; 1 = none). TIFF predictor 2 is rejected.
+    static func unpredict(_ data: [UInt8], parms: PDFDict?) throws -> [UInt8] {
+        guard let parms, let predictor = parms["Predictor"]?.int, predictor > 1 else { return data }
+        guard predictor >= 10 else { throw PDFError.malformed("unsupported predictor \(predictor)") }
+        let colors = parms["Colors"]?.int ?? 1
+        let bpc = parms["BitsPerComponent"]?.int ?? 8
+        let columns = parms["Columns"]?.int ?? 1
+        guard (1...32).contains(colors), [1, 2, 4, 8, 16].contains(bpc), (1...1 << 20).contains(columns)
+        else { throw PDFError.malformed("bad predictor parameters") }
+        let bpp = max(1, (colors * bpc + 7) / 8)
+        let rowLength = (colors * bpc * columns + 7) / 8
+        guard rowLength <= 1 << 20 else { throw PDFError.malformed("predictor rows too long") }
+        var out: [UInt8] = []
+        out.reserveCapacity(data.count)
+        var previous = [UInt8](repeating: 0, count: rowLength)
+        var i = 0
+        while i < data.count {
+            let filter = data[i]
+            i += 1
+            let available = min(rowLength, data.count - i)
+            var row = [UInt8](repeating: 0, count: rowLength)
+            for j in 0..<available { row[j] = data[i + j] }
+            i += available
+            for j in 0..<rowLength {
+                let left = j >= bpp ? row[j - bpp] : 0
+                let up = previous[j]
+                let upLeft = j >= bpp ? previous[j - bpp] : 0
+                switch filter {
+                case 0: break
+                case 1: row[j] = row[j] &+ left
+                case 2: row[j] = row[j] &+ up
+                case 3: row[j] = row[j] &+ UInt8((Int(left) + Int(up)) / 2)
+                case 4: row[j] = row[j] &+ paeth(left, up, upLeft)
+                default: throw PDFError.malformed("bad PNG predictor filter \(filter)")
+                }
+            }
+            out += row[0..<available]
+            previous = row
+        }
+        return out
+    }
+
+    private static func paeth(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt8 {
+        let p = Int(a) + Int(b) - Int(c)
+        let pa = abs(p - Int(a))
+        let pb = abs(p - Int(b))
+        let pc = abs(p - Int(c))
+        if pa <= pb && pa <= pc { return a }
+        return pb <= pc ? b : c
+    }
+
+    /// Decodes a stream's data: no filter or FlateDecode (optionally with predictor) only.
+    static func decode(_ stream: PDFStream, allowPartial: Bool = false) throws -> [UInt8] {
+        var filters: [String] = []
+        var parms: [PDFDict?] = []
+        switch stream.dict["Filter"] {
+        case .name(let n)?:
+            filters = [n]
+            parms = [stream.dict["DecodeParms"]?.dict]
+        case .array(let a)?:
+            filters = a.compactMap(\.name)
+            let p = stream.dict["DecodeParms"]?.array ?? []
+            parms = filters.indices.map { $0 < p.count ? p[$0].dict : nil }
+        default: break
+        }
+        var data = stream.data
+        for (i, filter) in filters.enumerated() {
+            switch filter {
+            case "FlateDecode", "Fl":
+                data = try inflate(data, allowPartial: allowPartial)
+                data = try unpredict(data, parms: i < parms.count ? parms[i] : nil)
+            case "ASCII85Decode", "A85": data = try ASCIIFilters.ascii85(data)
+            case "ASCIIHexDecode", "AHx": data = try ASCIIFilters.asciiHex(data)
+            default: throw PDFError.malformed("unsupported stream filter /\(filter)")
+            }
+        }
+        return data
+    }
+}

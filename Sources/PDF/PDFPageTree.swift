@@ -1,0 +1,70 @@
+/// A leaf of the page tree with its inheritable attributes resolved.
+struct PDFPage {
+    let ref: PDFRef
+    let dict: PDFDict
+    /// [llx lly urx ury], normalized so llx <= urx and lly <= ury.
+    let mediaBox: [Double]
+    let resources: PDFDict
+}
+
+/// Flattens the /Pages tree in document order with cycle detection and bounded depth.
+struct PDFPageTree {
+    static let maxDepth = 64
+    static let maxPages = 200_000
+
+    let pages: [PDFPage]
+
+    init(document: PDFDocument, catalog: PDFDict) throws {
+        guard let root = catalog["Pages"]?.ref else {
+            throw PDFError.malformed("catalog without /Pages reference")
+        }
+        var walker = Walker(document: document)
+        try walker.walk(root, inherited: Inherited(), depth: 0)
+        pages = walker.pages
+    }
+
+    private struct Inherited {
+        var mediaBox: [Double]?
+        var resources: PDFObject?
+    }
+
+    private struct Walker {
+        let document: PDFDocument
+        var pages: [PDFPage] = []
+        var visited: Set<Int> = []
+
+        mutating func walk(_ ref: PDFRef, inherited: Inherited, depth: Int) throws {
+            guard depth < PDFPageTree.maxDepth else { throw PDFError.malformed("page tree too deep") }
+            guard visited.insert(ref.num).inserted else { throw PDFError.malformed("page tree has a cycle") }
+            guard pages.count < PDFPageTree.maxPages else { throw PDFError.malformed("too many pages") }
+            guard let node = try document.resolveDict(.ref(ref)) else {
+                throw PDFError.malformed("page tree node \(ref) is not a dictionary")
+            }
+            var here = inherited
+            if let box = try Self.rectangle(document.resolve(node["MediaBox"])) { here.mediaBox = box }
+            if let resources = node["Resources"] { here.resources = resources }
+            let kids = try document.resolveArray(node["Kids"])
+            let type = try document.resolve(node["Type"]).name
+            guard type == nil || type == "Page" || type == "Pages" else {
+                throw PDFError.malformed("page tree node \(ref) has /Type /\(type ?? "")")
+            }
+            if type == "Page" || (type == nil && kids == nil) {
+                let box = here.mediaBox ?? [0, 0, 612, 792]
+                let resources = try document.resolveDict(here.resources) ?? PDFDict()
+                pages.append(PDFPage(ref: ref, dict: node, mediaBox: box, resources: resources))
+                return
+            }
+            for kid in kids ?? [] {
+                guard let kidRef = kid.ref else { throw PDFError.malformed("page tree kid is not a reference") }
+                try walk(kidRef, inherited: here, depth: depth + 1)
+            }
+        }
+
+        static func rectangle(_ object: PDFObject) throws -> [Double]? {
+            guard let a = object.array, a.count == 4 else { return nil }
+            let n = a.compactMap(\.number)
+            guard n.count == 4 else { return nil }
+            return [min(n[0], n[2]), min(n[1], n[3]), max(n[0], n[2]), max(n[1], n[3])]
+        }
+    }
+}

@@ -1,0 +1,79 @@
+/// Where the signature widget goes, worked out from the request before anything is written.
+enum Placement {
+    /// A new merged field/widget on `page` with `rect` ([0 0 0 0] when invisible).
+    case newWidget(page: PDFPage, rect: [Double])
+    /// An existing empty signature field; `widget` is its (first) widget with `rect`.
+    case existingField(PDFFormField, widget: PDFRef?, rect: [Double])
+
+    static func resolve(
+        _ visible: VisibleSignature?, document: PDFDocument, pages: [PDFPage], fields: PDFFormFields
+    ) throws -> Placement {
+        guard let first = pages.first else { throw PDFError.empty("the document has no pages") }
+        switch visible {
+        case nil:
+            return .newWidget(page: first, rect: [0, 0, 0, 0])
+        case .coordinates(let number, let x, let y, let width, let height)?:
+            guard number >= 1, number <= pages.count else {
+                throw PDFError.badVisibleSignature("page \(number) does not exist (1...\(pages.count))")
+            }
+            let page = pages[number - 1]
+            let rect = try rectangle(x, y, width, height)
+            let box = page.mediaBox
+            let tolerance = 0.01
+            guard rect[0] >= box[0] - tolerance, rect[1] >= box[1] - tolerance, rect[2] <= box[2] + tolerance,
+                rect[3] <= box[3] + tolerance
+            else { throw PDFError.badVisibleSignature("the rectangle lies outside the page's MediaBox") }
+            return .newWidget(page: page, rect: rect)
+        case .placeholder(let word, let width, let height)?:
+            _ = try rectangle(0, 0, width, height)
+            let bytes = Array(word.utf8)
+            guard !bytes.isEmpty, bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw PDFError.placeholderNotFound("the placeholder must be a non-empty printable ASCII word")
+            }
+            let finder = PlaceholderFinder(document: document, word: bytes)
+            for page in pages {
+                switch try finder.search(page: page) {
+                case .found(let x, let y):
+                    return .newWidget(page: page, rect: try rectangle(x, y, width, height))
+                case .unreliable(let why):
+                    throw PDFError.placeholderNotFound("'\(word)' cannot be located reliably: \(why)")
+                case .notFound:
+                    continue
+                }
+            }
+            throw PDFError.placeholderNotFound("'\(word)' does not occur in the text of any page")
+        case .field(let name)?:
+            return try existing(name, document: document, fields: fields)
+        }
+    }
+
+    private static func existing(_ name: String, document: PDFDocument, fields: PDFFormFields) throws -> Placement {
+        guard let field = fields.field(named: name) else {
+            throw PDFError.fieldNotFound("no form field named '\(name)'")
+        }
+        guard field.fieldType == "Sig" else {
+            throw PDFError.fieldNotFound("field '\(name)' is not a signature field")
+        }
+        guard try document.resolve(field.dict["V"]).isNull else {
+            throw PDFError.fieldNotFound("signature field '\(name)' is already signed")
+        }
+        guard let widget = field.widgets.first else { return .existingField(field, widget: nil, rect: [0, 0, 0, 0]) }
+        let widgetDict = try document.resolveDict(.ref(widget)) ?? PDFDict()
+        let numbers = (try document.resolveArray(widgetDict["Rect"]) ?? []).compactMap(\.number)
+        guard numbers.count == 4 else {
+            throw PDFError.badVisibleSignature("signature field '\(name)' has no valid /Rect")
+        }
+        let rect = [
+            min(numbers[0], numbers[2]), min(numbers[1], numbers[3]), max(numbers[0], numbers[2]),
+            max(numbers[1], numbers[3]),
+        ]
+        return .existingField(field, widget: widget, rect: rect)
+    }
+
+    private static func rectangle(_ x: Double, _ y: Double, _ width: Double, _ height: Double) throws -> [Double] {
+        guard x.isFinite, y.isFinite, width.isFinite, height.isFinite, width > 0, height > 0,
+            width < 100_000, height < 100_000, abs(x) < 1_000_000, abs(y) < 1_000_000
+        else { throw PDFError.badVisibleSignature("the signature rectangle must be finite with positive size") }
+        return [x, y, x + width, y + height]
+    }
+}

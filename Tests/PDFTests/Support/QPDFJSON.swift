@@ -1,0 +1,72 @@
+import Foundation
+
+/// Reads objects of a PDF through `qpdf --json` (an independent parser).
+struct QPDFJSON {
+    let objects: [String: Any]
+
+    init(path: String) throws {
+        let result = try Shell.check("qpdf", ["--json=2", "--json-key=qpdf", path])
+        let root = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let qpdf = root?["qpdf"] as? [Any]
+        objects = qpdf?.dropFirst().first as? [String: Any] ?? [:]
+    }
+
+    func value(_ key: String) -> [String: Any]? {
+        (objects[key] as? [String: Any])?["value"] as? [String: Any]
+    }
+
+    /// Dictionaries of signature fields by their /T (qpdf writes strings as "u:text").
+    func signatureWidgets() -> [String: [String: Any]] {
+        var out: [String: [String: Any]] = [:]
+        for (_, wrapper) in objects {
+            guard let dict = (wrapper as? [String: Any])?["value"] as? [String: Any],
+                dict["/FT"] as? String == "/Sig", let t = dict["/T"] as? String
+            else { continue }
+            out[t.hasPrefix("u:") ? String(t.dropFirst(2)) : t] = dict
+        }
+        return out
+    }
+
+    static func rect(_ dict: [String: Any]?) -> [Double] {
+        (dict?["/Rect"] as? [Any] ?? []).compactMap { ($0 as? NSNumber)?.doubleValue }
+    }
+}
+
+/// Word boxes from `pdftotext -bbox` (poppler), in PDF user space (origin bottom-left).
+struct WordBoxes {
+    struct Box {
+        let word: String
+        let page: Int
+        let xMin: Double, yBottom: Double, xMax: Double, yTop: Double
+    }
+    let boxes: [Box]
+
+    init(path: String, ws: Workspace) throws {
+        try Shell.check("pdftotext", ["-bbox", path, ws.path("bbox.html")])
+        let html = String(decoding: try ws.read("bbox.html"), as: UTF8.self)
+        var result: [Box] = []
+        var page = 0
+        var height = 0.0
+        for line in html.split(separator: "\n") {
+            if line.contains("<page ") {
+                page += 1
+                height = Self.attribute("height", line) ?? 0
+            } else if line.contains("<word "), let x0 = Self.attribute("xMin", line),
+                let y0 = Self.attribute("yMin", line),
+                let x1 = Self.attribute("xMax", line), let y1 = Self.attribute("yMax", line),
+                let start = line.firstIndex(of: ">"), let end = line.range(of: "</word>")
+            {
+                let word = String(line[line.index(after: start)..<end.lowerBound])
+                result.append(Box(word: word, page: page, xMin: x0, yBottom: height - y1, xMax: x1, yTop: height - y0))
+            }
+        }
+        boxes = result
+    }
+
+    private static func attribute(_ name: String, _ line: Substring) -> Double? {
+        guard let r = line.range(of: name + "=\"") else { return nil }
+        let rest = line[r.upperBound...]
+        guard let end = rest.firstIndex(of: "\"") else { return nil }
+        return Double(rest[..<end])
+    }
+}

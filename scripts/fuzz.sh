@@ -1,0 +1,19 @@
+#!/bin/sh
+# Builds the libFuzzer target over Sources/PDF and runs it.
+#   scripts/fuzz.sh [seconds] [jobs]     (defaults: 60 seconds, 1 job)
+# The seed corpus is Fuzz/seeds (small PDFs from the test producers); new inputs go to
+# Fuzz/corpus, crashes to Fuzz/crashes. Turn every crash into a test in FuzzRegressionTests.
+set -eu
+cd "$(dirname "$0")/.."
+SECONDS_TO_RUN=${1:-60}
+JOBS=${2:-1}
+mkdir -p .build/fuzz Fuzz/corpus Fuzz/crashes
+swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
+    -module-name PDFFuzz -I Sources/CZlib -lz \
+    Sources/PDF/*.swift Fuzz/FuzzEntry.swift -o .build/fuzz/pdf-fuzz
+PARALLEL=""
+[ "$JOBS" -gt 1 ] && PARALLEL="-jobs=$JOBS -workers=$JOBS"
+# Swift's own crash backtracer trips ASan; libFuzzer prints the stack instead.
+SWIFT_BACKTRACE=enable=no exec .build/fuzz/pdf-fuzz -max_total_time="$SECONDS_TO_RUN" -max_len=65536 -timeout=10 \
+    -rss_limit_mb=2048 $PARALLEL -artifact_prefix=Fuzz/crashes/ \
+    -print_final_stats=1 -dict=Fuzz/pdf.dict Fuzz/corpus Fuzz/seeds
