@@ -74,15 +74,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "PDFTests",
-            dependencies: ["PDF"],
+            dependencies: ["PDF", "Signing", "Common", "TestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "SignetTests",
             dependencies: [
-                "Common", "PDF", "Signing", "Gateway", "Signer",
+                "Common", "PDF", "Signing", "Gateway", "Signer", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

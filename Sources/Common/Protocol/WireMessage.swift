@@ -125,6 +125,19 @@ public struct VisibleSignatureInfo: Codable, Sendable, Equatable {
     public struct Area: Codable, Sendable, Equatable {
         public var width: Double?
         public var height: Double?
+
+        public init(width: Double? = nil, height: Double? = nil) {
+            self.width = width
+            self.height = height
+        }
+    }
+
+    public init(type: String? = nil, position: String? = nil, fieldName: String? = nil, placeholder: String? = nil, area: Area? = nil) {
+        self.type = type
+        self.position = position
+        self.fieldName = fieldName
+        self.placeholder = placeholder
+        self.area = area
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Test PDFs from real producers, generated at test time from tiny sources.
 enum Producer: String, CaseIterable, CustomStringConvertible, Sendable {

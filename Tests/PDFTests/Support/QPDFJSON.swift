@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Reads objects of a PDF through `qpdf --json` (an independent parser).
 struct QPDFJSON {

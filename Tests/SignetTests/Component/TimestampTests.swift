@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import TestSupport
 import Signing
 import SwiftASN1
 import Testing

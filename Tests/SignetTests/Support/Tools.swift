@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Paths and external tools the tests use.
 enum Tools {
@@ -18,42 +19,10 @@ enum Tools {
         return url
     }
 
-    struct Output {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
     /// Runs a command to completion (stdin from `input`).
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
-        process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-        let directory = try temporaryDirectory("run")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("out")
-        let errURL = directory.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        let inPipe = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
-        try process.run()
-        if let input {
-            inPipe.fileHandleForWriting.write(input)
-            try inPipe.fileHandleForWriting.close()
-        }
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return Output(
-            status: process.terminationStatus,
-            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    static func run(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> Shell.Result {
+        try Shell.run(executable, arguments, input: input)
     }
 
     /// A TCP port that was free a moment ago.
@@ -73,7 +42,7 @@ enum Tools {
     }
 
     /// `openssl cms -verify` of a detached signature against the content and a trusted certificate.
-    static func opensslVerifyDetached(signature: Data, content: Data, trusting certificate: URL) throws -> Output {
+    static func opensslVerifyDetached(signature: Data, content: Data, trusting certificate: URL) throws -> Shell.Result {
         let directory = try temporaryDirectory("verify")
         defer { try? FileManager.default.removeItem(at: directory) }
         let sig = directory.appendingPathComponent("sig.p7s")

@@ -1,18 +1,18 @@
 import Foundation
 
 /// A real RFC 3161 responder (`openssl ts -reply` behind a small HTTP server) on loopback.
-final class TimestampServer: @unchecked Sendable {
+public final class TimestampServer: @unchecked Sendable {
     let process = Process()
-    let directory: URL
-    let port: Int
-    var url: String { "http://127.0.0.1:\(port)/tsa" }
-    var certificate: URL { directory.appendingPathComponent("tsa-cert.pem") }
+    let workspace: Workspace
+    public let port: Int
+    public var url: String { "http://127.0.0.1:\(port)/tsa" }
+    public var certificate: URL { workspace.dir.appendingPathComponent("tsa-cert.pem") }
 
-    init() throws {
-        directory = try Tools.temporaryDirectory("tsa")
+    public init() throws {
+        workspace = try Workspace()
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Tools.packageRoot.appendingPathComponent("Tests/tools/tsa_server.py").path, directory.path]
+        process.arguments = ["python3", Shell.packageRoot.appendingPathComponent("Tests/tools/tsa_server.py").path, workspace.dir.path]
         process.standardOutput = output
         try process.run()
         // The first line is "PORT n".
@@ -21,13 +21,13 @@ final class TimestampServer: @unchecked Sendable {
             line.append(byte)
         }
         guard let port = Int(String(decoding: line, as: UTF8.self).replacingOccurrences(of: "PORT ", with: "")) else {
-            throw TestFailure("the TSA responder did not start")
+            throw ShellError.failed("the TSA responder did not start")
         }
         self.port = port
     }
 
-    func stop() {
+    /// Python's HTTP server may ignore SIGTERM while serving; SIGKILL is certain.
+    public func stop() {
         kill(process.processIdentifier, SIGKILL)
-        try? FileManager.default.removeItem(at: directory)
     }
 }

@@ -1,20 +1,22 @@
 import Foundation
 
-/// Runs external tools (qpdf, pdfsig, gs, openssl, pyHanko) for the tests.
-enum Shell {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-        var output: String { stdout + stderr }
+/// Runs external tools (qpdf, pdfsig, gs, openssl, pyHanko) for the tests. Tools are looked up in
+/// the project's `.venv/bin` first (`make test-deps` creates it), then in the system folders.
+public enum Shell {
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+        public var output: String { stdout + stderr }
     }
 
-    static let packageRoot = URL(fileURLWithPath: #filePath)
+    /// The package root, from this file's place in `Tests/TestSupport/`.
+    public static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let venvBin = packageRoot.appendingPathComponent(".venv/bin").path
+    public static let venvBin = packageRoot.appendingPathComponent(".venv/bin").path
 
-    static func which(_ tool: String) -> String? {
+    public static func which(_ tool: String) -> String? {
+        if tool.hasPrefix("/") { return FileManager.default.isExecutableFile(atPath: tool) ? tool : nil }
         let venv = venvBin + "/" + tool
         if FileManager.default.isExecutableFile(atPath: venv) { return venv }
         for dir in ["/usr/bin", "/usr/local/bin", "/bin"]
@@ -25,7 +27,7 @@ enum Shell {
     }
 
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String], cwd: URL? = nil) throws -> Result {
+    public static func run(_ tool: String, _ arguments: [String], cwd: URL? = nil, input: Data? = nil) throws -> Result {
         guard let path = which(tool) else { throw ShellError.missingTool(tool) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -41,8 +43,13 @@ enum Shell {
         }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = FileHandle.nullDevice
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(input)
+            try stdin.fileHandleForWriting.close()
+        }
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus,
@@ -52,7 +59,7 @@ enum Shell {
 
     /// Runs and throws unless the exit status is 0.
     @discardableResult
-    static func check(_ tool: String, _ arguments: [String], cwd: URL? = nil) throws -> Result {
+    public static func check(_ tool: String, _ arguments: [String], cwd: URL? = nil) throws -> Result {
         let result = try run(tool, arguments, cwd: cwd)
         guard result.status == 0 else {
             throw ShellError.failed("\(tool) \(arguments.joined(separator: " ")): \(result.status)\n\(result.output)")
@@ -61,10 +68,10 @@ enum Shell {
     }
 }
 
-enum ShellError: Error, CustomStringConvertible {
+public enum ShellError: Error, CustomStringConvertible {
     case missingTool(String)
     case failed(String)
-    var description: String {
+    public var description: String {
         switch self {
         case .missingTool(let t): return "missing tool \(t)"
         case .failed(let s): return s
@@ -73,10 +80,10 @@ enum ShellError: Error, CustomStringConvertible {
 }
 
 /// A temporary directory for one test, removed afterwards unless `PDFTEST_KEEP` is set.
-final class Workspace {
-    let dir: URL
+public final class Workspace {
+    public let dir: URL
 
-    init() throws {
+    public init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("pdftest-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     }
@@ -85,13 +92,13 @@ final class Workspace {
         if ProcessInfo.processInfo.environment["PDFTEST_KEEP"] == nil { try? FileManager.default.removeItem(at: dir) }
     }
 
-    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
-    func write(_ name: String, _ bytes: [UInt8]) throws {
+    public func write(_ name: String, _ bytes: [UInt8]) throws {
         try Data(bytes).write(to: dir.appendingPathComponent(name))
     }
 
-    func write(_ name: String, text: String) throws { try write(name, Array(text.utf8)) }
+    public func write(_ name: String, text: String) throws { try write(name, Array(text.utf8)) }
 
-    func read(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: dir.appendingPathComponent(name))) }
+    public func read(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: dir.appendingPathComponent(name))) }
 }

@@ -1,0 +1,124 @@
+import Common
+import Foundation
+import Signing
+import TestSupport
+import Testing
+
+@testable import PDF
+
+/// Signet's own PAdES CMS (not openssl's) on every producer, checked by qpdf, pdfsig, pyHanko,
+/// and asn1crypto for the baseline attributes.
+@Suite(.serialized)
+struct PAdESSignerTests {
+    struct Attributes: Decodable {
+        let subFilter: String?
+        let signed: [String]
+        let unsigned: [String]
+        let digest: String
+        let certificates: Int
+    }
+
+    static func signer(_ ws: Workspace, timestampAuthority: TimestampAuthority? = nil) throws -> DocumentSigner {
+        let identity = try TestIdentity(ws)
+        return DocumentSigner(
+            backend: try LocalKeyBackend(keyFile: identity.key, certificateFile: identity.cert),
+            timestampAuthority: timestampAuthority)
+    }
+
+    /// The last signature's attributes, read by asn1crypto.
+    static func attributes(_ path: String) throws -> Attributes {
+        let result = try Shell.check("python", [Shell.packageRoot.appendingPathComponent("Tests/tools/pades_attributes.py").path, path])
+        return try JSONDecoder().decode(Attributes.self, from: Data(result.stdout.utf8))
+    }
+
+    static let contentType = "1.2.840.113549.1.9.3"
+    static let messageDigest = "1.2.840.113549.1.9.4"
+    static let signingCertificateV2 = "1.2.840.113549.1.9.16.2.47"
+    static let timeStampToken = "1.2.840.113549.1.9.16.2.14"
+
+    /// Exactly content-type, message-digest and ESS signing-certificate-v2 (no signing-time,
+    /// 1.2.840.113549.1.9.5); a timestamp token as the only unsigned attribute for B-T.
+    static func expectBaseline(_ attributes: Attributes, timestamped: Bool = false) {
+        #expect(attributes.subFilter == "ETSI.CAdES.detached")
+        #expect(attributes.signed == [contentType, messageDigest, signingCertificateV2].sorted())
+        #expect(attributes.unsigned == (timestamped ? [timeStampToken] : []))
+        #expect(attributes.digest == "sha256")
+        #expect(attributes.certificates == 1)
+    }
+
+    @Test(arguments: Producer.allCases)
+    func everyProducerSignedAsPAdESBaseline(_ producer: Producer) async throws {
+        let ws = try Workspace()
+        let original = try producer.make(in: ws)
+        let signed = try await Self.signer(ws).sign(
+            original, parameters: .init(signatureType: "PAdES", reason: "Invoice approval", location: "Zürich"))
+        try ws.write("out.pdf", signed)
+        try Verifier(ws).expectValid(
+            original: original, signed: signed, signatures: 1 + producer.earlierSignatures,
+            lenient: producer.needsLenientValidation, pyhanko: producer.pyhankoReadsInput)
+        Self.expectBaseline(try Self.attributes(ws.path("out.pdf")))
+    }
+
+    @Test func visibleSignaturesFromTheClientModel() async throws {
+        let cases: [(Producer, VisibleSignatureInfo)] = [
+            (.ghostscript, VisibleSignatureInfo(type: "COORDINATE", position: "page=1,x=72,y=100", area: .init(width: 220, height: 60))),
+            (.pyhankoIncremental, VisibleSignatureInfo(type: "SIGN_FIELD", fieldName: "Approval")),
+            (.reportlab, VisibleSignatureInfo(type: "PLACEHOLDER", placeholder: "SIGNHERE")),
+        ]
+        for (producer, visible) in cases {
+            let ws = try Workspace()
+            let original = try producer.make(in: ws)
+            let signed = try await Self.signer(ws).sign(original, parameters: .init(signatureType: "PAdES", visibleSignature: visible))
+            try ws.write("out.pdf", signed)
+            try Verifier(ws).expectValid(original: original, signed: signed)
+            Self.expectBaseline(try Self.attributes(ws.path("out.pdf")))
+        }
+    }
+
+    @Test func aBTSignatureCarriesATimestampPyHankoValidates() async throws {
+        let tsa = try TimestampServer()
+        defer { tsa.stop() }
+        let ws = try Workspace()
+        let original = try Producer.ghostscript.make(in: ws)
+        let signed = try await Self.signer(ws, timestampAuthority: TimestampAuthority(url: tsa.url)).sign(
+            original, parameters: .init(signatureType: "PAdES", applyTimestamp: true))
+        try ws.write("out.pdf", signed)
+        let identity = try TestIdentity(ws)
+        Self.expectBaseline(try Self.attributes(ws.path("out.pdf")), timestamped: true)
+        let validation = try Shell.run("pyhanko", [
+            "sign", "validate", "--no-revocation-check", "--pretty-print", "--trust", identity.cert, "--trust", tsa.certificate.path,
+            "--trust-replace", ws.path("out.pdf"),
+        ])
+        #expect(validation.status == 0, "\(validation.output)")
+        #expect(validation.stdout.contains("The timestamp token is cryptographically sound."), "\(validation.output)")
+        #expect(validation.stdout.contains("The TSA certificate is trusted."), "\(validation.output)")
+        #expect(try Shell.run("qpdf", ["--check", ws.path("out.pdf")]).status == 0)
+    }
+
+    @Test func badInputFailsWithItsOwnCode() async throws {
+        let ws = try Workspace()
+        let good = try Producer.ghostscript.make(in: ws)
+        try Shell.check("qpdf", ["--encrypt", "user", "owner", "256", "--", ws.path("gs.pdf"), ws.path("enc.pdf")])
+        let cases: [([UInt8], String)] = [
+            (Array("hello, not a PDF".utf8), "NOT_A_PDF"),
+            (Array(good.prefix(good.count / 2)), "PDF_TRUNCATED"),
+            (try ws.read("enc.pdf"), "PDF_ENCRYPTED"),
+            ([], "EMPTY_DOCUMENT"),
+        ]
+        let signer = try Self.signer(ws)
+        for (input, code) in cases {
+            do {
+                _ = try await signer.sign(input, parameters: .init(signatureType: "PAdES"))
+                Issue.record("expected \(code)")
+            } catch let error as SigningError {
+                #expect(error.code == code)
+            }
+        }
+        do {
+            _ = try await signer.sign(good, parameters: .init(signatureType: "PAdES", visibleSignature: .init(type: "COORDINATE", position: "x=1")))
+            Issue.record("expected INVALID_VISIBLE_SIGNATURE")
+        } catch let error as SigningError {
+            #expect(error.code == "INVALID_VISIBLE_SIGNATURE")
+        }
+    }
+}
