@@ -1,0 +1,78 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// PAdES through the running service: real gateway, real signers, results checked by qpdf,
+/// pdfsig, pyHanko and asn1crypto.
+@Suite(.serialized)
+struct PAdESEndToEndTests {
+    @Test func anOperationOfPDFsComesBackAsPAdESSignedPDFs() async throws {
+        let gateway = try GatewayProcess(localSigners: 2)
+        try await gateway.waitUntilReady(signers: 2)
+        let ws = try Workspace()
+        do {
+            try ws.write("in.ps", text: "%!PS\n/Helvetica findfont 14 scalefont setfont 72 700 moveto (Invoice 7) show showpage\n")
+            try Shell.check("gs", ["-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", "-sOutputFile=" + ws.path("gs.pdf"), ws.path("in.ps")])
+            try Shell.check("qpdf", ["--object-streams=generate", ws.path("gs.pdf"), ws.path("objstm.pdf")])
+            let pdfs: [(String, Data)] = [
+                ("plain.pdf", Samples.pdf(text: "Invoice 1")),
+                ("ghostscript.pdf", Data(try ws.read("gs.pdf"))),
+                ("objstm.pdf", Data(try ws.read("objstm.pdf"))),
+            ]
+            var documents: [[String: Any]] = pdfs.map { name, content in
+                [
+                    "documentRequest": ["name": name, "contentType": "application/pdf", "base64Content": content.base64EncodedString()],
+                    "signatureInfo": ["signatureType": "PAdES", "reason": "Invoice approval", "location": "Lyon"],
+                ]
+            }
+            documents.append([
+                "documentRequest": ["name": "visible.pdf", "contentType": "application/pdf", "base64Content": pdfs[1].1.base64EncodedString()],
+                "signatureInfo": [
+                    "signatureType": "PAdES",
+                    "visibleSignatureInfo": ["type": "COORDINATE", "position": "page=1,x=72,y=100", "area": ["width": 200, "height": 50]],
+                ],
+            ])
+            documents.append([
+                "documentRequest": ["name": "broken.pdf", "contentType": "application/pdf", "base64Content": Data("not a pdf at all".utf8).base64EncodedString()],
+                "signatureInfo": ["signatureType": "PAdES"],
+            ])
+            let body = try JSONSerialization.data(withJSONObject: ["externalReference": "pades-1", "documents": documents])
+            let started = try await gateway.request(.POST, "/v1/operations", body: body, headers: [("Prefer", "wait=60")])
+            #expect(started.status == 200)
+            #expect(started.json["status"] as? String == "EXECUTED")
+            let id = try #require(started.json["id"] as? String)
+            let result = try await gateway.request(.GET, "/v1/operations/\(id)/result")
+            let list = try #require(result.json["documentList"] as? [[String: Any]])
+            #expect(list.count == 5)
+            #expect(list[4]["signStatus"] as? String == "ERROR_SIGNING")
+            #expect(list[4]["signError"] as? String == "NOT_A_PDF")
+            #expect((result.json["progress"] as? [String: Int])?["failed"] == 1)
+
+            let originals = pdfs.map(\.1) + [pdfs[1].1]
+            for (index, original) in originals.enumerated() {
+                #expect(list[index]["signStatus"] as? String == "SIGNED")
+                let signed = try #require(Data(base64Encoded: list[index]["signedContent"] as? String ?? ""))
+                // The raw download is the same file.
+                let raw = try await gateway.request(.GET, "/v1/operations/\(id)/documents/\(index)")
+                #expect(raw.status == 200)
+                #expect(raw.headers.first(name: "Content-Type") == "application/pdf")
+                #expect(raw.body == signed)
+                #expect(signed.starts(with: original), "the original must be an exact prefix")
+                let path = ws.path("signed-\(index).pdf")
+                try signed.write(to: URL(fileURLWithPath: path))
+                #expect(try Shell.run("qpdf", ["--check", path]).status == 0)
+                let pdfsig = try Shell.run("pdfsig", [path])
+                #expect(pdfsig.stdout.contains("Signature is Valid"), "\(pdfsig.output)")
+                let pyhanko = try Shell.run("pyhanko", ["sign", "validate", "--no-revocation-check", "--trust", gateway.developmentCertificate.path,
+                                                       "--trust-replace", path])
+                #expect(pyhanko.status == 0, "\(pyhanko.output)")
+                let attributes = try Shell.check("python", [Shell.packageRoot.appendingPathComponent("Tests/tools/pades_attributes.py").path, path]).stdout
+                #expect(attributes.contains(#""signed": ["1.2.840.113549.1.9.16.2.47", "1.2.840.113549.1.9.3", "1.2.840.113549.1.9.4"]"#), "\(attributes)")
+                #expect(attributes.contains(#""subFilter": "ETSI.CAdES.detached""#))
+            }
+        } catch {
+            Issue.record("\(error)\n\(gateway.log())")
+        }
+        try await gateway.stop()
+    }
+}
