@@ -26,8 +26,21 @@ public enum Shell {
         return nil
     }
 
+    /// pdfsig opens the user's NSS database; concurrent runs make it fail with "Unknown Validation
+    /// Failure". Test suites run in parallel, so its runs are serialized here.
+    private static let pdfsigLock = NSLock()
+
     @discardableResult
     public static func run(_ tool: String, _ arguments: [String], cwd: URL? = nil, input: Data? = nil) throws -> Result {
+        if tool == "pdfsig" {
+            pdfsigLock.lock()
+            defer { pdfsigLock.unlock() }
+            return try launch(tool, arguments, cwd: cwd, input: input)
+        }
+        return try launch(tool, arguments, cwd: cwd, input: input)
+    }
+
+    private static func launch(_ tool: String, _ arguments: [String], cwd: URL?, input: Data?) throws -> Result {
         guard let path = which(tool) else { throw ShellError.missingTool(tool) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)

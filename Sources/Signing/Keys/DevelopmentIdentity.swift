@@ -31,6 +31,15 @@ public enum DevelopmentIdentity {
         return (keyFile, certificateFile, true)
     }
 
+    /// 16 random bytes, positive with no sign padding: at most 20 octets as RFC 5280 requires.
+    /// (A random 20-byte serial with its top bit set encodes as 21 octets, which NSS — and so
+    /// poppler's pdfsig — rejects.)
+    static func serialNumber() -> Certificate.SerialNumber {
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        bytes[0] = (bytes[0] & 0x7F) | 0x01
+        return Certificate.SerialNumber(bytes: bytes)
+    }
+
     /// A fresh key and a ten-year self-signed certificate for it, both PEM.
     public static func generate(commonName: String = "Signet development key - NOT FOR PRODUCTION") throws -> (key: String, certificate: String) {
         let key = P256.Signing.PrivateKey()
@@ -41,7 +50,7 @@ public enum DevelopmentIdentity {
         let now = Date()
         let certificate = try Certificate(
             version: .v3,
-            serialNumber: Certificate.SerialNumber(),
+            serialNumber: serialNumber(),
             publicKey: Certificate.PublicKey(key.publicKey),
             notValidBefore: now.addingTimeInterval(-3600),
             notValidAfter: now.addingTimeInterval(10 * 365 * 86400),

@@ -55,6 +55,21 @@ struct CAdESSignerTests {
         #expect(mode == 0o600)
     }
 
+    /// RFC 5280: serial numbers are at most 20 octets; NSS (pdfsig) rejects longer ones.
+    @Test func developmentSerialNumbersFitRFC5280() throws {
+        let directory = try Tools.temporaryDirectory("serial")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for index in 0..<16 {
+            let certificate = directory.appendingPathComponent("cert-\(index).pem")
+            try DevelopmentIdentity.generate().certificate.write(to: certificate, atomically: true, encoding: .utf8)
+            let printed = try Tools.run("openssl", ["x509", "-in", certificate.path, "-noout", "-serial"]).stdout
+            let hex = printed.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "serial=", with: "")
+            // The value must encode in 20 DER octets: below 2^159.
+            let fits = hex.count < 40 || (hex.count == 40 && "01234567".contains(hex.first ?? "f"))
+            #expect(fits && !hex.isEmpty, "\(printed)")
+        }
+    }
+
     @Test func aCertificateForAnotherKeyIsRefused() throws {
         let (keyPEM, _) = try DevelopmentIdentity.generate()
         let (_, otherCertificate) = try DevelopmentIdentity.generate()
