@@ -9,16 +9,19 @@ import PDF
 public struct PAdESSigner: Sendable {
     let backend: LocalKeyBackend
     let builder: CMSBuilder
+    /// The first `/Contents` size; nil estimates it from the chain (tests set it to force a regrow).
+    let initialContentsCapacity: Int?
 
-    public init(backend: LocalKeyBackend) {
+    public init(backend: LocalKeyBackend, initialContentsCapacity: Int? = nil) {
         self.backend = backend
         self.builder = CMSBuilder(certificates: backend.chain)
+        self.initialContentsCapacity = initialContentsCapacity
     }
 
     /// Room for the CMS: the chain as embedded, the signature and attributes, a timestamp token
     /// (its own certificates included) when one is asked for, and slack.
     func initialCapacity(timestamped: Bool) -> Int {
-        backend.chain.reduce(0) { $0 + $1.der.count } + 1536 + (timestamped ? 6144 : 0)
+        initialContentsCapacity ?? backend.chain.reduce(0) { $0 + $1.der.count } + 1536 + (timestamped ? 6144 : 0)
     }
 
     /// Signs `pdf` (B-B, or B-T with a time-stamping authority) and returns the signed PDF.

@@ -1,6 +1,6 @@
 import Common
 import Foundation
-import Signing
+@testable import Signing
 import TestSupport
 import Testing
 
@@ -16,6 +16,7 @@ struct PAdESSignerTests {
         let unsigned: [String]
         let digest: String
         let certificates: Int
+        let cmsBytes: Int
     }
 
     static func signer(_ ws: Workspace, timestampAuthority: TimestampAuthority? = nil) throws -> DocumentSigner {
@@ -93,6 +94,31 @@ struct PAdESSignerTests {
         #expect(validation.stdout.contains("The timestamp token is cryptographically sound."), "\(validation.output)")
         #expect(validation.stdout.contains("The TSA certificate is trusted."), "\(validation.output)")
         #expect(try Shell.run("qpdf", ["--check", ws.path("out.pdf")]).status == 0)
+    }
+
+    /// When the first CMS does not fit its hole, the signer regrows the hole and signs again, and
+    /// the result is as valid as ever.
+    @Test func aSignatureThatDoesNotFitIsRegrownAndSignedAgain() async throws {
+        let tsa = try TimestampServer()
+        defer { tsa.stop() }
+        let ws = try Workspace()
+        let identity = try TestIdentity(ws)
+        let backend = try LocalKeyBackend(keyFile: identity.key, certificateFile: identity.cert)
+        let original = try Producer.qpdfObjectStreams.make(in: ws)
+        let signer = PAdESSigner(backend: backend, initialContentsCapacity: 600)
+        let signed = try await signer.sign(
+            original, parameters: .init(signatureType: "PAdES", applyTimestamp: true), timestamp: TimestampAuthority(url: tsa.url))
+        try ws.write("out.pdf", signed)
+        #expect(signed.starts(with: original))
+        #expect(try Shell.run("qpdf", ["--check", ws.path("out.pdf")]).status == 0)
+        let validation = try Shell.run("pyhanko", [
+            "sign", "validate", "--no-revocation-check", "--trust", identity.cert, "--trust", tsa.certificate.path,
+            "--trust-replace", ws.path("out.pdf"),
+        ])
+        #expect(validation.status == 0, "\(validation.output)")
+        let attributes = try Self.attributes(ws.path("out.pdf"))
+        Self.expectBaseline(attributes, timestamped: true)
+        #expect(attributes.cmsBytes > signer.initialCapacity(timestamped: true), "the first attempt must not have fit")
     }
 
     @Test func badInputFailsWithItsOwnCode() async throws {

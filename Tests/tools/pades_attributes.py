@@ -22,5 +22,5 @@ print(json.dumps({
     "unsigned": sorted(a["type"].dotted for a in signer["unsigned_attrs"]) if signer["unsigned_attrs"].native else [],
     "digest": signer["digest_algorithm"]["algorithm"].native,
     "certificates": len(signed_data["certificates"]),
-    "trailingZeros": len(der) - len(info.dump()),
+    "cmsBytes": len(info.dump()),
 }))

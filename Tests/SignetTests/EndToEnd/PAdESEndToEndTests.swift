@@ -75,4 +75,33 @@ struct PAdESEndToEndTests {
         }
         try await gateway.stop()
     }
+
+    @Test func applyTimestampThroughTheServiceMakesBT() async throws {
+        let tsa = try TimestampServer()
+        defer { tsa.stop() }
+        let gateway = try GatewayProcess(localSigners: 1, extraArguments: ["--tsa-url", tsa.url])
+        try await gateway.waitUntilReady()
+        let ws = try Workspace()
+        do {
+            let original = Samples.pdf(text: "Invoice T")
+            let body = try JSONSerialization.data(withJSONObject: ["documents": [[
+                "documentRequest": ["name": "t.pdf", "contentType": "application/pdf", "base64Content": original.base64EncodedString()],
+                "signatureInfo": ["signatureType": "PAdES", "applyTimestamp": true],
+            ]]])
+            let answer = try await gateway.request(.POST, "/signstash/einvoice-integration-client-ws/api/v0/document/sign/base64/", body: body)
+            let entry = try #require((answer.json["documentList"] as? [[String: Any]])?.first)
+            #expect(entry["signStatus"] as? String == "SIGNED", "\(entry)")
+            let signed = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
+            try signed.write(to: URL(fileURLWithPath: ws.path("bt.pdf")))
+            let validation = try Shell.run("pyhanko", [
+                "sign", "validate", "--no-revocation-check", "--pretty-print", "--trust", gateway.developmentCertificate.path,
+                "--trust", tsa.certificate.path, "--trust-replace", ws.path("bt.pdf"),
+            ])
+            #expect(validation.status == 0, "\(validation.output)")
+            #expect(validation.stdout.contains("The timestamp token is cryptographically sound."), "\(validation.output)")
+        } catch {
+            Issue.record("\(error)\n\(gateway.log())")
+        }
+        try await gateway.stop()
+    }
 }
