@@ -18,6 +18,30 @@ def call(method, url, body=None, headers=None):
     with urllib.request.urlopen(request, timeout=600) as response:
         return response.status, response.read()
 
+def sample_pdf(size, index):
+    """A one-page PDF of about `size` bytes (an incompressible image stream), unique per index."""
+    payload = os.urandom(max(0, size - 1200))
+    content = b"q 100 0 0 100 72 600 cm /Im1 Do Q % " + str(index).encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /XObject << /Im1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /XObject /Subtype /Image /Width 1 /Height " + str(len(payload) // 3).encode() +
+        b" /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length " + str(len(payload)).encode() + b" >>\nstream\n" + payload + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
 def machine_limit(size):
     # ECDSA P-256 signatures per second on all cores, and SHA-256 throughput (bytes/s) on all cores.
     cores = os.cpu_count() or 1
@@ -60,10 +84,16 @@ def main():
                 if status == 200 and json.loads(body)["signers"] >= args.signers: break
             except Exception: pass
             time.sleep(0.1)
-        content = os.urandom(args.size)
-        documents = [{"documentRequest": {"name": f"doc-{i}.bin", "contentType": "application/octet-stream",
-                                          "base64Content": base64.b64encode(content[:-8] + i.to_bytes(8, "big")).decode()},
-                      "signatureInfo": {"signatureType": args.type}} for i in range(args.documents)]
+        if args.type.upper() == "PADES":
+            contents = [sample_pdf(args.size, i) for i in range(args.documents)]
+            content_type = "application/pdf"
+        else:
+            content = os.urandom(args.size)
+            contents = [content[:-8] + i.to_bytes(8, "big") for i in range(args.documents)]
+            content_type = "application/octet-stream"
+        documents = [{"documentRequest": {"name": f"doc-{i}", "contentType": content_type,
+                                          "base64Content": base64.b64encode(c).decode()},
+                      "signatureInfo": {"signatureType": args.type}} for i, c in enumerate(contents)]
         results = []
         for index in range(args.rounds):
             body = json.dumps({"externalReference": f"bench-{index}-{time.time()}", "documents": documents}).encode()
