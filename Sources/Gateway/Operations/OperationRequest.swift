@@ -58,7 +58,10 @@ extension OperationRequest {
             guard let base64 = request.base64Content, !base64.isEmpty else {
                 throw .badRequest("MISSING_CONTENT", "documents[\(index)].documentRequest.base64Content is missing or empty")
             }
-            guard let content = Data(base64Encoded: base64, options: .ignoreUnknownCharacters), !content.isEmpty else {
+            // Strict decoding is twice as fast; line-wrapped base64 falls back to the lenient one.
+            guard let content = Data(base64Encoded: base64) ?? Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
+                !content.isEmpty
+            else {
                 throw .badRequest("INVALID_BASE64", "documents[\(index)].documentRequest.base64Content is not valid base64")
             }
             let type = entry.signatureInfo?.signatureType ?? "CAdES"

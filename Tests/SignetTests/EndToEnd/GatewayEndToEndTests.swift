@@ -96,6 +96,12 @@ struct GatewayEndToEndTests {
             #expect(missingField.status == 400)
             #expect((missingField.json["causeMessage"] as? String)?.contains("documents") == true)
 
+            // MIME-style line-wrapped base64 is accepted.
+            let wrapped = Data(repeating: 0x41, count: 200).base64EncodedString(options: .lineLength64Characters)
+            let wrappedBody = try JSONSerialization.data(withJSONObject: ["documents": [["documentRequest": ["name": "w", "base64Content": wrapped]]]])
+            #expect(wrapped.contains("\r\n"))
+            #expect(try await gateway.request(.POST, "/v1/operations", body: wrappedBody).status == 202)
+
             let badBase64 = Data(#"{"documents":[{"documentRequest":{"name":"a","base64Content":"!!!"}}]}"#.utf8)
             #expect(try await gateway.request(.POST, "/v1/operations", body: badBase64).json["errorCode"] as? String == "INVALID_BASE64")
 
