@@ -3,7 +3,7 @@ import Foundation
 /// Builds the normal appearance (/AP /N) of a visible signature: a Form XObject with a border,
 /// "Signed by <name>" and the signing date in Helvetica, scaled to fit the box.
 enum AppearanceBuilder {
-    static func stream(width: Double, height: Double, signerName: String?, date: Date) -> PDFStream {
+    static func stream(width: Double, height: Double, signerName: String?, date: Date, rotation: Int = 0) -> PDFStream {
         let lines = ["Signed by " + (signerName ?? "unknown signer"), "Date: " + displayDate(date)]
         let margin = min(4.0, min(width, height) / 10)
         let longest = Double(lines.map(\.count).max() ?? 1)
@@ -28,11 +28,14 @@ enum AppearanceBuilder {
             ("Type", .name("Font")), ("Subtype", .name("Type1")), ("BaseFont", .name("Helvetica")),
             ("Encoding", .name("WinAnsiEncoding")),
         ])
-        let dict = PDFDict([
+        var dict = PDFDict([
             ("Type", .name("XObject")), ("Subtype", .name("Form")),
             ("BBox", .array([.int(0), .int(0), .real(width), .real(height)])),
             ("Resources", .dict(PDFDict([("Font", .dict(PDFDict([("Helv", .dict(font))])))]))),
         ])
+        // Counter-clockwise by the page's clockwise /Rotate; the viewer maps the turned BBox onto /Rect.
+        let matrices: [Int: [Int]] = [90: [0, 1, -1, 0, 0, 0], 180: [-1, 0, 0, -1, 0, 0], 270: [0, -1, 1, 0, 0, 0]]
+        if let matrix = matrices[rotation] { dict["Matrix"] = .array(matrix.map { .int($0) }) }
         return PDFStream(dict: dict, data: out)
     }
 

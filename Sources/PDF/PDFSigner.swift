@@ -37,14 +37,16 @@ public enum PDFSigner {
         writer.set(sigRef, .dict(signatureDictionary(request)))
         var newField: PDFRef?
         switch placement {
-        case .newWidget(let page, let rect):
+        case .newWidget(let page, let rect, let upright):
             let fieldRef = writer.allocate()
             var widget = PDFDict([
                 ("Type", .name("Annot")), ("Subtype", .name("Widget")), ("FT", .name("Sig")),
                 ("F", .int(132)), ("Rect", .array(rect.map { .real($0) })), ("P", .ref(page.ref)),
                 ("V", .ref(sigRef)), ("T", .string(Array(fields.uniqueSignatureName().utf8))),
             ])
-            if let ap = appearance(rect: rect, request: request, writer: &writer) { widget["AP"] = ap }
+            let rotation = upright ? page.rotation : 0
+            if let ap = appearance(rect: rect, rotation: rotation, request: request, writer: &writer) { widget["AP"] = ap }
+            if rotation != 0 { widget["MK"] = .dict(PDFDict([("R", .int(rotation))])) }
             writer.set(fieldRef, .dict(widget))
             try FormUpdate.addAnnotation(fieldRef, to: page, document: document, writer: &writer)
             newField = fieldRef
@@ -52,9 +54,9 @@ public enum PDFSigner {
             var fieldDict = field.dict
             fieldDict["V"] = .ref(sigRef)
             if widgetRef == field.ref {
-                if let ap = appearance(rect: rect, request: request, writer: &writer) { fieldDict["AP"] = ap }
+                if let ap = appearance(rect: rect, rotation: 0, request: request, writer: &writer) { fieldDict["AP"] = ap }
             } else if let widgetRef, var widget = try document.resolveDict(.ref(widgetRef)) {
-                if let ap = appearance(rect: rect, request: request, writer: &writer) { widget["AP"] = ap }
+                if let ap = appearance(rect: rect, rotation: 0, request: request, writer: &writer) { widget["AP"] = ap }
                 writer.set(widgetRef, .dict(widget))
             }
             writer.set(field.ref, .dict(fieldDict))
@@ -106,15 +108,18 @@ public enum PDFSigner {
         return d
     }
 
-    private static func appearance(rect: [Double], request: PDFSignatureRequest, writer: inout IncrementalWriter)
-        -> PDFObject?
-    {
-        let width = rect[2] - rect[0]
-        let height = rect[3] - rect[1]
+    /// The appearance for `rect` (user space); on a page turned by `rotation` degrees it is drawn
+    /// in the displayed orientation and turned back by its /Matrix, so it reads upright.
+    private static func appearance(
+        rect: [Double], rotation: Int, request: PDFSignatureRequest, writer: inout IncrementalWriter
+    ) -> PDFObject? {
+        var width = rect[2] - rect[0]
+        var height = rect[3] - rect[1]
         guard width > 0, height > 0 else { return nil }
+        if rotation % 180 != 0 { swap(&width, &height) }
         let ref = writer.allocate()
         let stream = AppearanceBuilder.stream(
-            width: width, height: height, signerName: request.signerName, date: request.signingTime)
+            width: width, height: height, signerName: request.signerName, date: request.signingTime, rotation: rotation)
         writer.set(ref, .stream(stream))
         return .dict(PDFDict([("N", .ref(ref))]))
     }

@@ -1,7 +1,8 @@
 /// Where the signature widget goes, worked out from the request before anything is written.
 enum Placement {
-    /// A new merged field/widget on `page` with `rect` ([0 0 0 0] when invisible).
-    case newWidget(page: PDFPage, rect: [Double])
+    /// A new merged field/widget on `page` with `rect` ([0 0 0 0] when invisible); `upright`
+    /// when the appearance must be turned against the page's /Rotate.
+    case newWidget(page: PDFPage, rect: [Double], upright: Bool = false)
     /// An existing empty signature field; `widget` is its (first) widget with `rect`.
     case existingField(PDFFormField, widget: PDFRef?, rect: [Double])
 
@@ -17,13 +18,13 @@ enum Placement {
                 throw PDFError.badVisibleSignature("page \(number) does not exist (1...\(pages.count))")
             }
             let page = pages[number - 1]
-            let rect = try rectangle(x, y, width, height)
-            let box = page.mediaBox
+            // Coordinates are on the page as displayed; /Rotate pages are mapped to user space.
+            _ = try rectangle(x, y, width, height)
+            let size = page.displayedSize
             let tolerance = 0.01
-            guard rect[0] >= box[0] - tolerance, rect[1] >= box[1] - tolerance, rect[2] <= box[2] + tolerance,
-                rect[3] <= box[3] + tolerance
+            guard x >= -tolerance, y >= -tolerance, x + width <= size.width + tolerance, y + height <= size.height + tolerance
             else { throw PDFError.badVisibleSignature("the rectangle lies outside the page's MediaBox") }
-            return .newWidget(page: page, rect: rect)
+            return .newWidget(page: page, rect: page.userSpaceRect(x: x, y: y, width: width, height: height), upright: true)
         case .placeholder(let word, let width, let height)?:
             _ = try rectangle(0, 0, width, height)
             let bytes = Array(word.utf8)
