@@ -59,20 +59,25 @@ struct OperationTable: Sendable {
         case unknown
     }
 
+    /// Records a document's outcome in place (no copy of the operation's document list, so a
+    /// large operation costs O(1) per result).
     mutating func record(_ outcome: DocumentOutcome, operationID: String, document: Int, at now: Date) -> Recording {
-        guard var operation = operations[operationID], operation.documents.indices.contains(document) else { return .unknown }
-        guard operation.documents[document].status == .received else { return .alreadyFinal }
+        // Read the status without keeping a copy of the operation alive across the mutations below.
+        let status: SignStatus? = operations[operationID].flatMap {
+            $0.documents.indices.contains(document) ? $0.documents[document].status : nil
+        }
+        guard let status else { return .unknown }
+        guard status == .received else { return .alreadyFinal }
         switch outcome {
         case .signed:
-            operation.documents[document].status = .signed
+            operations[operationID]?.documents[document].status = .signed
         case .failed(let code, let message):
-            operation.documents[document].status = .errorSigning
-            operation.documents[document].signError = code
-            operation.documents[document].errorMessage = message
+            operations[operationID]?.documents[document].status = .errorSigning
+            operations[operationID]?.documents[document].signError = code
+            operations[operationID]?.documents[document].errorMessage = message
         }
-        let finished = operation.documents.allSatisfy { $0.status != .received }
-        if finished { operation.finishedDate = now }
-        operations[operationID] = operation
+        let finished = operations[operationID]?.documents.allSatisfy { $0.status != .received } ?? false
+        if finished { operations[operationID]?.finishedDate = now }
         return .recorded(operationFinished: finished)
     }
 
