@@ -114,11 +114,8 @@ actor SignerSession: Service {
 
     /// Signs one document; every failure becomes a RESULT with its code, never a crash.
     private static func sign(_ job: WireMessage.Job, body: [UInt8], with signer: DocumentSigner) async -> WireMessage {
-        guard sha256Hex(body) == job.contentDigest else {
-            return .result(.init(job: job, signed: false, signError: "CONTENT_DIGEST_MISMATCH", errorMessage: "the job's content does not match its digest"), body: [])
-        }
         do {
-            let signed = try await signer.sign(body, parameters: job.signature)
+            let signed = try await signer.sign(body, parameters: job.signature, expectedDigest: job.contentDigest)
             return .result(.init(job: job, signed: true), body: signed)
         } catch let error as SigningError {
             return .result(.init(job: job, signed: false, signError: error.code, errorMessage: error.message), body: [])

@@ -1,4 +1,5 @@
 import Common
+import Crypto
 import Foundation
 
 /// Signs one document as its job asks. Every failure is a `SigningError` with a stable code.
@@ -14,12 +15,20 @@ public struct DocumentSigner: Sendable {
     }
 
     /// The signed content: a `.p7s` for CAdES, the signed PDF for PAdES.
-    public func sign(_ content: [UInt8], parameters: SignatureParameters, at time: Date = Date()) async throws -> [UInt8] {
+    /// `expectedDigest` (hex SHA-256, as jobs carry it) is checked first; the content is hashed
+    /// once, and CAdES signs that same digest.
+    public func sign(
+        _ content: [UInt8], parameters: SignatureParameters, expectedDigest: String? = nil, at time: Date = Date()
+    ) async throws -> [UInt8] {
+        let digest = SHA256.hash(data: content)
+        if let expectedDigest, digest.hexString != expectedDigest {
+            throw SigningError(code: "CONTENT_DIGEST_MISMATCH", message: "the job's content does not match its digest")
+        }
         guard !content.isEmpty else { throw SigningError(code: "EMPTY_DOCUMENT", message: "the document is empty") }
         let timestamp = try timestampAuthority(for: parameters)
         switch parameters.signatureType.uppercased() {
         case "CADES":
-            return try await cades.sign(content, at: time, timestamp: timestamp)
+            return try await cades.sign(digest: digest, at: time, timestamp: timestamp)
         case "PADES":
             return try await pades.sign(content, parameters: parameters, at: time, timestamp: timestamp)
         default:

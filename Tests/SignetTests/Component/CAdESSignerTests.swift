@@ -94,5 +94,13 @@ struct CAdESSignerTests {
                 #expect(error.code == code)
             }
         }
+        // A job whose body is not the content its digest names is refused before signing.
+        do {
+            _ = try await signer.sign([1, 2, 3], parameters: .init(signatureType: "CAdES"), expectedDigest: sha256Hex([1, 2, 4]))
+            Issue.record("CONTENT_DIGEST_MISMATCH expected")
+        } catch let error as SigningError {
+            #expect(error.code == "CONTENT_DIGEST_MISMATCH")
+        }
+        _ = try await signer.sign([1, 2, 3], parameters: .init(signatureType: "CAdES"), expectedDigest: sha256Hex([1, 2, 3]))
     }
 }
