@@ -12,7 +12,7 @@ STATE ?= ./state
 PORT ?= 8080
 ARGS ?=
 
-.PHONY: run build test deps test-deps bench clean
+.PHONY: run build test deps test-deps lint bench clean
 
 define install_missing
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -43,7 +43,10 @@ $(WORK)/client-services-config.json:
 run: build $(WORK)/client-services-config.json
 	.build/release/signet-gateway --work-folder $(WORK) --state-dir $(STATE) --port $(PORT) $(ARGS)
 
-test: test-deps
+lint:
+	swift format lint --strict -r Sources Tests Package.swift
+
+test: test-deps lint
 	swift build --build-tests
 	swift test --skip-build
 

@@ -45,7 +45,9 @@ public enum PDFSigner {
                 ("V", .ref(sigRef)), ("T", .string(Array(fields.uniqueSignatureName().utf8))),
             ])
             let rotation = upright ? page.rotation : 0
-            if let ap = appearance(rect: rect, rotation: rotation, request: request, writer: &writer) { widget["AP"] = ap }
+            if let ap = appearance(rect: rect, rotation: rotation, request: request, writer: &writer) {
+                widget["AP"] = ap
+            }
             if rotation != 0 { widget["MK"] = .dict(PDFDict([("R", .int(rotation))])) }
             writer.set(fieldRef, .dict(widget))
             try FormUpdate.addAnnotation(fieldRef, to: page, document: document, writer: &writer)
@@ -54,7 +56,9 @@ public enum PDFSigner {
             var fieldDict = field.dict
             fieldDict["V"] = .ref(sigRef)
             if widgetRef == field.ref {
-                if let ap = appearance(rect: rect, rotation: 0, request: request, writer: &writer) { fieldDict["AP"] = ap }
+                if let ap = appearance(rect: rect, rotation: 0, request: request, writer: &writer) {
+                    fieldDict["AP"] = ap
+                }
             } else if let widgetRef, var widget = try document.resolveDict(.ref(widgetRef)) {
                 if let ap = appearance(rect: rect, rotation: 0, request: request, writer: &writer) { widget["AP"] = ap }
                 writer.set(widgetRef, .dict(widget))

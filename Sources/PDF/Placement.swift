@@ -22,9 +22,11 @@ enum Placement {
             _ = try rectangle(x, y, width, height)
             let size = page.displayedSize
             let tolerance = 0.01
-            guard x >= -tolerance, y >= -tolerance, x + width <= size.width + tolerance, y + height <= size.height + tolerance
+            guard x >= -tolerance, y >= -tolerance, x + width <= size.width + tolerance,
+                y + height <= size.height + tolerance
             else { throw PDFError.badVisibleSignature("the rectangle lies outside the page's MediaBox") }
-            return .newWidget(page: page, rect: page.userSpaceRect(x: x, y: y, width: width, height: height), upright: true)
+            return .newWidget(
+                page: page, rect: page.userSpaceRect(x: x, y: y, width: width, height: height), upright: true)
         case .placeholder(let word, let width, let height)?:
             _ = try rectangle(0, 0, width, height)
             let bytes = Array(word.utf8)

@@ -41,7 +41,8 @@ struct SignerMain {
 /// One `SignerSession` per gateway, sharing the key; SIGTERM and SIGINT drain them.
 func buildServiceGroup(configuration: SignerConfiguration, backend: LocalKeyBackend, logger: Logger) -> ServiceGroup {
     let context = ZMQContext()
-    let signer = DocumentSigner(backend: backend, timestampAuthority: configuration.tsaURL.map { TimestampAuthority(url: $0) })
+    let signer = DocumentSigner(
+        backend: backend, timestampAuthority: configuration.tsaURL.map { TimestampAuthority(url: $0) })
     let signerID = UUID().uuidString.lowercased()
     let sessions = configuration.gateways.enumerated().map { index, gateway in
         SignerSession(

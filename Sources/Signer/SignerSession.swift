@@ -46,12 +46,16 @@ actor SignerSession: Service {
     func run() async throws {
         let channel = try await ZMQChannel.open(
             context: context, kind: .dealer,
-            options: [.linger(milliseconds: 0), .routingID(Array(configuration.signerID.utf8)),
-                      .reconnectInterval(milliseconds: 100), .reconnectIntervalMax(milliseconds: 2000)],
+            options: [
+                .linger(milliseconds: 0), .routingID(Array(configuration.signerID.utf8)),
+                .reconnectInterval(milliseconds: 100), .reconnectIntervalMax(milliseconds: 2000),
+            ],
             attach: .connect(configuration.gateway), name: "signer-dealer")
         self.channel = channel
         register()
-        logger.info("signer connecting", metadata: ["zmq.endpoint": "\(configuration.gateway)", "signer.slots": "\(configuration.slots)"])
+        logger.info(
+            "signer connecting",
+            metadata: ["zmq.endpoint": "\(configuration.gateway)", "signer.slots": "\(configuration.slots)"])
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.receiveLoop(channel) }
@@ -70,7 +74,11 @@ actor SignerSession: Service {
 
     /// READY with the credit free now, then every result still waiting for its ACK.
     private func register() {
-        send(.ready(.init(signerID: configuration.signerID, credit: freeCredit, pid: getpid(), host: ProcessInfo.processInfo.hostName)))
+        send(
+            .ready(
+                .init(
+                    signerID: configuration.signerID, credit: freeCredit, pid: getpid(),
+                    host: ProcessInfo.processInfo.hostName)))
         for message in unacked.values { channel?.send(message); lastSent = clock.now }
         lastHeard = clock.now
     }
@@ -120,7 +128,8 @@ actor SignerSession: Service {
         } catch let error as SigningError {
             return .result(.init(job: job, signed: false, signError: error.code, errorMessage: error.message), body: [])
         } catch {
-            return .result(.init(job: job, signed: false, signError: "SIGNING_FAILED", errorMessage: "\(error)"), body: [])
+            return .result(
+                .init(job: job, signed: false, signError: "SIGNING_FAILED", errorMessage: "\(error)"), body: [])
         }
     }
 
@@ -152,7 +161,11 @@ actor SignerSession: Service {
     /// Graceful shutdown: take no more work, finish what is held, wait for ACKs, say goodbye.
     private func drain() async {
         draining = true
-        send(.ready(.init(signerID: configuration.signerID, credit: 0, pid: getpid(), host: ProcessInfo.processInfo.hostName)))
+        send(
+            .ready(
+                .init(
+                    signerID: configuration.signerID, credit: 0, pid: getpid(), host: ProcessInfo.processInfo.hostName))
+        )
         let deadline = clock.now.advanced(by: configuration.shutdownGrace)
         while (busy > 0 || !unacked.isEmpty) && clock.now < deadline {
             try? await clock.sleep(for: .milliseconds(20))

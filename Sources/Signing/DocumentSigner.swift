@@ -32,14 +32,17 @@ public struct DocumentSigner: Sendable {
         case "PADES":
             return try await pades.sign(content, parameters: parameters, at: time, timestamp: timestamp)
         default:
-            throw SigningError(code: "UNSUPPORTED_SIGNATURE_TYPE", message: "signature type \(parameters.signatureType) is not supported")
+            throw SigningError(
+                code: "UNSUPPORTED_SIGNATURE_TYPE",
+                message: "signature type \(parameters.signatureType) is not supported")
         }
     }
 
     private func timestampAuthority(for parameters: SignatureParameters) throws -> TimestampAuthority? {
         guard parameters.applyTimestamp else { return nil }
         guard let timestampAuthority else {
-            throw SigningError(code: "TIMESTAMP_NOT_CONFIGURED", message: "applyTimestamp needs a time-stamping authority (--tsa-url)")
+            throw SigningError(
+                code: "TIMESTAMP_NOT_CONFIGURED", message: "applyTimestamp needs a time-stamping authority (--tsa-url)")
         }
         return timestampAuthority
     }

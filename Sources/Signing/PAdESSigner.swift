@@ -41,7 +41,8 @@ public struct PAdESSigner: Sendable {
             } catch {
                 throw SigningError(code: error.code, message: error.message)
             }
-            let signed = try builder.sign(contentDigest: SHA256.hash(data: prepared.signedData()), profile: .pades, with: backend)
+            let signed = try builder.sign(
+                contentDigest: SHA256.hash(data: prepared.signedData()), profile: .pades, with: backend)
             let cms = try await builder.contentInfo(signed, algorithm: backend.algorithm, timestamp: timestamp)
             guard cms.count <= prepared.contentsCapacity else {
                 capacity = cms.count + 1024
@@ -53,7 +54,8 @@ public struct PAdESSigner: Sendable {
                 throw SigningError(code: error.code, message: error.message)
             }
             guard prepared.bytes.starts(with: pdf) else {
-                throw SigningError(code: "SIGNATURE_VERIFICATION_FAILED", message: "the update does not keep the original bytes")
+                throw SigningError(
+                    code: "SIGNATURE_VERIFICATION_FAILED", message: "the update does not keep the original bytes")
             }
             return prepared.bytes
         }
@@ -69,11 +71,16 @@ public struct PAdESSigner: Sendable {
         case "COORDINATE", "COORDINATES":
             var values: [String: Double] = [:]
             for pair in (info.position ?? "").split(separator: ",") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                let parts = pair.split(separator: "=", maxSplits: 1).map {
+                    $0.trimmingCharacters(in: .whitespaces).lowercased()
+                }
                 if parts.count == 2, let number = Double(parts[1]) { values[parts[0]] = number }
             }
-            guard let page = values["page"], let x = values["x"], let y = values["y"], page >= 1, width > 0, height > 0 else {
-                throw SigningError(code: "INVALID_VISIBLE_SIGNATURE", message: "COORDINATE needs position \"page=N,x=X,y=Y\" and a positive area")
+            guard let page = values["page"], let x = values["x"], let y = values["y"], page >= 1, width > 0, height > 0
+            else {
+                throw SigningError(
+                    code: "INVALID_VISIBLE_SIGNATURE",
+                    message: "COORDINATE needs position \"page=N,x=X,y=Y\" and a positive area")
             }
             return .coordinates(page: Int(page), x: x, y: y, width: width, height: height)
         case "SIGN_FIELD":

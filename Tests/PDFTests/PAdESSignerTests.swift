@@ -28,7 +28,8 @@ struct PAdESSignerTests {
 
     /// The last signature's attributes, read by asn1crypto.
     static func attributes(_ path: String) throws -> Attributes {
-        let result = try Shell.check("python", [Shell.packageRoot.appendingPathComponent("Tests/tools/pades_attributes.py").path, path])
+        let result = try Shell.check(
+            "python", [Shell.packageRoot.appendingPathComponent("Tests/tools/pades_attributes.py").path, path])
         return try JSONDecoder().decode(Attributes.self, from: Data(result.stdout.utf8))
     }
 
@@ -62,14 +63,19 @@ struct PAdESSignerTests {
 
     @Test func visibleSignaturesFromTheClientModel() async throws {
         let cases: [(Producer, VisibleSignatureInfo)] = [
-            (.ghostscript, VisibleSignatureInfo(type: "COORDINATE", position: "page=1,x=72,y=100", area: .init(width: 220, height: 60))),
+            (
+                .ghostscript,
+                VisibleSignatureInfo(
+                    type: "COORDINATE", position: "page=1,x=72,y=100", area: .init(width: 220, height: 60))
+            ),
             (.pyhankoIncremental, VisibleSignatureInfo(type: "SIGN_FIELD", fieldName: "Approval")),
             (.reportlab, VisibleSignatureInfo(type: "PLACEHOLDER", placeholder: "SIGNHERE")),
         ]
         for (producer, visible) in cases {
             let ws = try Workspace()
             let original = try producer.make(in: ws)
-            let signed = try await Self.signer(ws).sign(original, parameters: .init(signatureType: "PAdES", visibleSignature: visible))
+            let signed = try await Self.signer(ws).sign(
+                original, parameters: .init(signatureType: "PAdES", visibleSignature: visible))
             try ws.write("out.pdf", signed)
             try Verifier(ws).expectValid(original: original, signed: signed)
             Self.expectBaseline(try Self.attributes(ws.path("out.pdf")))
@@ -86,10 +92,13 @@ struct PAdESSignerTests {
         try ws.write("out.pdf", signed)
         let identity = try TestIdentity(ws)
         Self.expectBaseline(try Self.attributes(ws.path("out.pdf")), timestamped: true)
-        let validation = try Shell.run("pyhanko", [
-            "sign", "validate", "--no-revocation-check", "--pretty-print", "--trust", identity.cert, "--trust", tsa.certificate.path,
-            "--trust-replace", ws.path("out.pdf"),
-        ])
+        let validation = try Shell.run(
+            "pyhanko",
+            [
+                "sign", "validate", "--no-revocation-check", "--pretty-print", "--trust", identity.cert, "--trust",
+                tsa.certificate.path,
+                "--trust-replace", ws.path("out.pdf"),
+            ])
         #expect(validation.status == 0, "\(validation.output)")
         #expect(validation.stdout.contains("The timestamp token is cryptographically sound."), "\(validation.output)")
         #expect(validation.stdout.contains("The TSA certificate is trusted."), "\(validation.output)")
@@ -107,14 +116,17 @@ struct PAdESSignerTests {
         let original = try Producer.qpdfObjectStreams.make(in: ws)
         let signer = PAdESSigner(backend: backend, initialContentsCapacity: 600)
         let signed = try await signer.sign(
-            original, parameters: .init(signatureType: "PAdES", applyTimestamp: true), timestamp: TimestampAuthority(url: tsa.url))
+            original, parameters: .init(signatureType: "PAdES", applyTimestamp: true),
+            timestamp: TimestampAuthority(url: tsa.url))
         try ws.write("out.pdf", signed)
         #expect(signed.starts(with: original))
         #expect(try Shell.run("qpdf", ["--check", ws.path("out.pdf")]).status == 0)
-        let validation = try Shell.run("pyhanko", [
-            "sign", "validate", "--no-revocation-check", "--trust", identity.cert, "--trust", tsa.certificate.path,
-            "--trust-replace", ws.path("out.pdf"),
-        ])
+        let validation = try Shell.run(
+            "pyhanko",
+            [
+                "sign", "validate", "--no-revocation-check", "--trust", identity.cert, "--trust", tsa.certificate.path,
+                "--trust-replace", ws.path("out.pdf"),
+            ])
         #expect(validation.status == 0, "\(validation.output)")
         let attributes = try Self.attributes(ws.path("out.pdf"))
         Self.expectBaseline(attributes, timestamped: true)
@@ -141,7 +153,9 @@ struct PAdESSignerTests {
             }
         }
         do {
-            _ = try await signer.sign(good, parameters: .init(signatureType: "PAdES", visibleSignature: .init(type: "COORDINATE", position: "x=1")))
+            _ = try await signer.sign(
+                good,
+                parameters: .init(signatureType: "PAdES", visibleSignature: .init(type: "COORDINATE", position: "x=1")))
             Issue.record("expected INVALID_VISIBLE_SIGNATURE")
         } catch let error as SigningError {
             #expect(error.code == "INVALID_VISIBLE_SIGNATURE")

@@ -144,7 +144,8 @@ struct RotatedPageTests {
         #expect(QPDFJSON.rect(widget) == Self.expected[rotation])
 
         // poppler draws the box's left edge at x = 72 from the displayed left, between 100 and 150 from the bottom.
-        try Shell.check("pdftoppm", ["-r", "72", "-f", "1", "-l", "1", "-singlefile", ws.path("out.pdf"), ws.path("page")])
+        try Shell.check(
+            "pdftoppm", ["-r", "72", "-f", "1", "-l", "1", "-singlefile", ws.path("out.pdf"), ws.path("page")])
         let image = try PPM(try ws.read("page.ppm"))
         #expect(abs(image.width - (rotation == 180 ? 595 : 842)) <= 1)
         let column = (0..<image.width).filter { x in (x >= 70 && x <= 74) }

@@ -31,7 +31,8 @@ public enum Shell {
     private static let pdfsigLock = NSLock()
 
     @discardableResult
-    public static func run(_ tool: String, _ arguments: [String], cwd: URL? = nil, input: Data? = nil) throws -> Result {
+    public static func run(_ tool: String, _ arguments: [String], cwd: URL? = nil, input: Data? = nil) throws -> Result
+    {
         if tool == "pdfsig" {
             pdfsigLock.lock()
             defer { pdfsigLock.unlock() }
@@ -113,5 +114,7 @@ public final class Workspace {
 
     public func write(_ name: String, text: String) throws { try write(name, Array(text.utf8)) }
 
-    public func read(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: dir.appendingPathComponent(name))) }
+    public func read(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: dir.appendingPathComponent(name)))
+    }
 }

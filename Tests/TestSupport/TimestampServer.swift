@@ -12,7 +12,9 @@ public final class TimestampServer: @unchecked Sendable {
         workspace = try Workspace()
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Shell.packageRoot.appendingPathComponent("Tests/tools/tsa_server.py").path, workspace.dir.path]
+        process.arguments = [
+            "python3", Shell.packageRoot.appendingPathComponent("Tests/tools/tsa_server.py").path, workspace.dir.path,
+        ]
         process.standardOutput = output
         try process.run()
         // The first line is "PORT n".

@@ -40,7 +40,8 @@ public struct CommandLineFlags: Sendable {
     public mutating func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = string(name) else { return nil }
         guard let value = Int(text), range.contains(value) else {
-            throw Problem("--\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), not '\(text)'")
+            throw Problem(
+                "--\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), not '\(text)'")
         }
         return value
     }
@@ -48,7 +49,8 @@ public struct CommandLineFlags: Sendable {
     public mutating func seconds(_ name: String, in range: ClosedRange<Double>) throws -> Duration? {
         guard let text = string(name) else { return nil }
         guard let value = Double(text), range.contains(value) else {
-            throw Problem("--\(name) must be a number of seconds in \(range.lowerBound)...\(range.upperBound), not '\(text)'")
+            throw Problem(
+                "--\(name) must be a number of seconds in \(range.lowerBound)...\(range.upperBound), not '\(text)'")
         }
         return .milliseconds(Int64(value * 1000))
     }
@@ -66,7 +68,8 @@ public struct CommandLineFlags: Sendable {
     public func checkAllUsed() throws {
         let unknown = Set(values.keys).subtracting(consumed).sorted()
         if !unknown.isEmpty {
-            throw Problem("unknown flag\(unknown.count > 1 ? "s" : ""): " + unknown.map { "--\($0)" }.joined(separator: ", "))
+            throw Problem(
+                "unknown flag\(unknown.count > 1 ? "s" : ""): " + unknown.map { "--\($0)" }.joined(separator: ", "))
         }
     }
 }

@@ -52,7 +52,8 @@ public enum WireMessage: Sendable, Equatable {
         public var contentType: String
         public var signature: SignatureParameters
 
-        public init(id: JobID, contentDigest: String, name: String, contentType: String, signature: SignatureParameters) {
+        public init(id: JobID, contentDigest: String, name: String, contentType: String, signature: SignatureParameters)
+        {
             self.operationID = id.operationID
             self.document = id.document
             self.attempt = id.attempt
@@ -132,7 +133,10 @@ public struct VisibleSignatureInfo: Codable, Sendable, Equatable {
         }
     }
 
-    public init(type: String? = nil, position: String? = nil, fieldName: String? = nil, placeholder: String? = nil, area: Area? = nil) {
+    public init(
+        type: String? = nil, position: String? = nil, fieldName: String? = nil, placeholder: String? = nil,
+        area: Area? = nil
+    ) {
         self.type = type
         self.position = position
         self.fieldName = fieldName
@@ -156,7 +160,8 @@ extension WireMessage {
         case .result(let result, let body): return [Self.tag, [Command.result.rawValue], json(result), body]
         case .ack(let id): return [Self.tag, [Command.ack.rawValue], json(id)]
         case .heartbeat: return [Self.tag, [Command.heartbeat.rawValue], Array("{}".utf8)]
-        case .disconnect(let reason): return [Self.tag, [Command.disconnect.rawValue], json(Disconnect(reason: reason))]
+        case .disconnect(let reason):
+            return [Self.tag, [Command.disconnect.rawValue], json(Disconnect(reason: reason))]
         }
     }
 
@@ -178,7 +183,8 @@ extension WireMessage {
             case .result: return .result(try decoder.decode(Result.self, from: header), body: body)
             case .ack: return .ack(try decoder.decode(JobID.self, from: header))
             case .heartbeat: return .heartbeat
-            case .disconnect: return .disconnect(reason: (try? decoder.decode(Disconnect.self, from: header))?.reason ?? "")
+            case .disconnect:
+                return .disconnect(reason: (try? decoder.decode(Disconnect.self, from: header))?.reason ?? "")
             }
         } catch {
             throw WireError(description: "bad \(command) header")

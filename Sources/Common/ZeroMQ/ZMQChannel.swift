@@ -1,7 +1,7 @@
 import CZeroMQ
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Synchronization
 

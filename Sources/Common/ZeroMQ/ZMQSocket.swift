@@ -52,7 +52,9 @@ public final class ZMQSocket {
         case .maxMessageSize(var value):
             try check(zmq_setsockopt(handle, ZMQ_MAXMSGSIZE, &value, MemoryLayout<Int64>.size), "zmq_setsockopt")
         case .routingID(let bytes):
-            try check(bytes.withUnsafeBytes { zmq_setsockopt(handle, ZMQ_ROUTING_ID, $0.baseAddress, $0.count) }, "zmq_setsockopt")
+            try check(
+                bytes.withUnsafeBytes { zmq_setsockopt(handle, ZMQ_ROUTING_ID, $0.baseAddress, $0.count) },
+                "zmq_setsockopt")
         }
     }
 
@@ -62,7 +64,9 @@ public final class ZMQSocket {
     }
 
     public func bind(_ endpoint: String) throws { try check(zmq_bind(handle, endpoint), "zmq_bind \(endpoint)") }
-    public func connect(_ endpoint: String) throws { try check(zmq_connect(handle, endpoint), "zmq_connect \(endpoint)") }
+    public func connect(_ endpoint: String) throws {
+        try check(zmq_connect(handle, endpoint), "zmq_connect \(endpoint)")
+    }
 
     /// The endpoint actually bound, useful after binding a `*` port.
     public func lastEndpoint() throws -> String {

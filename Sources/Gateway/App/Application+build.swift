@@ -44,10 +44,13 @@ func buildApplication(
     let supervisor = LocalSignerSupervisor(
         configuration: .init(
             count: configuration.localSigners, executable: signerExecutable,
-            arguments: ["--signing-key", identity.keyFile, "--signing-cert", identity.certificateFile,
-                        "--slots", "\(configuration.signerSlots)",
-                        "--heartbeat", "\(Double(configuration.heartbeatInterval.components.seconds) + Double(configuration.heartbeatInterval.components.attoseconds) / 1e18)",
-                        "--liveness", "\(configuration.liveness)", "--log-level", configuration.logLevel]
+            arguments: [
+                "--signing-key", identity.keyFile, "--signing-cert", identity.certificateFile,
+                "--slots", "\(configuration.signerSlots)",
+                "--heartbeat",
+                "\(Double(configuration.heartbeatInterval.components.seconds) + Double(configuration.heartbeatInterval.components.attoseconds) / 1e18)",
+                "--liveness", "\(configuration.liveness)", "--log-level", configuration.logLevel,
+            ]
                 + (configuration.tsaURL.map { ["--tsa-url", $0] } ?? [])),
         endpoint: { GatewayConfiguration.localEndpoint(for: try await hub.boundEndpoint()) },
         logger: logger)
@@ -56,8 +59,9 @@ func buildApplication(
     let router = Router()
     OperationsController(
         store: store, hub: hub, auth: auth, advertised: configuration.advertised,
-        limits: .init(maxRequestBytes: configuration.maxRequestBytes, maxDocuments: configuration.maxDocuments,
-                      maxWait: configuration.maxWait, syncTimeout: configuration.syncTimeout)
+        limits: .init(
+            maxRequestBytes: configuration.maxRequestBytes, maxDocuments: configuration.maxDocuments,
+            maxWait: configuration.maxWait, syncTimeout: configuration.syncTimeout)
     ).addRoutes(to: router)
     TokenController(auth: auth).addRoutes(to: router)
     HealthController(hub: hub, identity: identity).addRoutes(to: router)
@@ -88,10 +92,14 @@ func signingIdentity(_ configuration: GatewayConfiguration, logger: Logger) thro
     let keyFile = configuration.signingKey ?? work.appendingPathComponent("signing-key.pem")
     let certificateFile = configuration.signingCert ?? work.appendingPathComponent("signing-cert.pem")
     let files = FileManager.default
-    if configuration.signingKey != nil || (files.fileExists(atPath: keyFile) && files.fileExists(atPath: certificateFile)) {
+    if configuration.signingKey != nil
+        || (files.fileExists(atPath: keyFile) && files.fileExists(atPath: certificateFile))
+    {
         do {
             let backend = try LocalKeyBackend(keyFile: keyFile, certificateFile: certificateFile)
-            return SigningIdentity(keyFile: keyFile, certificateFile: certificateFile, isDevelopment: false, signerName: backend.signerName)
+            return SigningIdentity(
+                keyFile: keyFile, certificateFile: certificateFile, isDevelopment: false, signerName: backend.signerName
+            )
         } catch {
             throw StartupError(description: "signing key \(keyFile) / certificate \(certificateFile): \(error)")
         }
@@ -100,13 +108,18 @@ func signingIdentity(_ configuration: GatewayConfiguration, logger: Logger) thro
     do {
         development = try DevelopmentIdentity.ensure(in: configuration.stateDirectory)
     } catch {
-        throw StartupError(description: "cannot create the development signing identity in \(configuration.stateDirectory): \(error)")
+        throw StartupError(
+            description: "cannot create the development signing identity in \(configuration.stateDirectory): \(error)")
     }
     let backend = try LocalKeyBackend(keyFile: development.keyFile, certificateFile: development.certificateFile)
     logger.warning(
         "signing with a self-signed DEVELOPMENT identity: NOT FOR PRODUCTION (put signing-key.pem and signing-cert.pem in the work folder)",
-        metadata: ["signing.certificate": "\(development.certificateFile)", "signing.created": "\(development.created)"])
-    return SigningIdentity(keyFile: development.keyFile, certificateFile: development.certificateFile, isDevelopment: true, signerName: backend.signerName)
+        metadata: [
+            "signing.certificate": "\(development.certificateFile)", "signing.created": "\(development.created)",
+        ])
+    return SigningIdentity(
+        keyFile: development.keyFile, certificateFile: development.certificateFile, isDevelopment: true,
+        signerName: backend.signerName)
 }
 
 /// `signet-signer` next to the running gateway binary.

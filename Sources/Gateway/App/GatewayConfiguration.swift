@@ -53,7 +53,8 @@ struct GatewayConfiguration: Sendable {
         if let host = flags.string("host") { self.host = host }
         if let port = try flags.int("port", in: 0...65535) { self.port = port }
         if let advertised = flags.string("server.host.port") {
-            guard let colon = advertised.lastIndex(of: ":"), let port = Int(advertised[advertised.index(after: colon)...]),
+            guard let colon = advertised.lastIndex(of: ":"),
+                let port = Int(advertised[advertised.index(after: colon)...]),
                 (1...65535).contains(port), colon > advertised.startIndex
             else { throw CommandLineFlags.Problem("--server.host.port must be HOST:PORT, not '\(advertised)'") }
             advertisedHost = String(advertised[..<colon])
@@ -88,7 +89,8 @@ struct GatewayConfiguration: Sendable {
         }
         if let domain = flags.string("einvoice-integration-client.service.domain"), !domain.isEmpty {
             throw CommandLineFlags.Problem(
-                "--einvoice-integration-client.service.domain: remote signing (CSC API v2) is not available in this version; remove the flag to sign with the local key")
+                "--einvoice-integration-client.service.domain: remote signing (CSC API v2) is not available in this version; remove the flag to sign with the local key"
+            )
         }
         _ = flags.string("einvoice-integration-client.rest.provider.proxy.hostname")
         _ = flags.string("einvoice-integration-client.rest.provider.proxy.port")

@@ -47,7 +47,8 @@ struct GatewayMain {
         var line = "Signet ready: http://\(host):\(port) (signers connect to \(signerEndpoint))"
         let netrc = (configuration.workFolder as NSString).appendingPathComponent("demo.netrc")
         if FileManager.default.fileExists(atPath: netrc) {
-            line += "\nTry: curl -sS --netrc-file \(netrc) -H 'Content-Type: application/json' --data @examples/hello.json"
+            line +=
+                "\nTry: curl -sS --netrc-file \(netrc) -H 'Content-Type: application/json' --data @examples/hello.json"
                 + " http://\(host):\(port)\(OperationsController.syncPath)"
         }
         FileHandle.standardOutput.write(Data((line + "\n").utf8))

@@ -76,14 +76,19 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
                 signer.lastHeard = now
                 signers[peer] = signer
             } else {
-                signers[peer] = Signer(credit: max(0, ready.credit), quiet: ready.credit <= 0, lastHeard: now, lastSent: now)
+                signers[peer] = Signer(
+                    credit: max(0, ready.credit), quiet: ready.credit <= 0, lastHeard: now, lastSent: now)
                 rotation.append(peer)
             }
             return dispatch(now: now)
         }
         guard signers[peer] != nil else {
             // Unknown peer: it must register first. Results from it are still ACKed if valid elsewhere.
-            if case .result(let result, _) = message { return resultActions(result, from: peer, now: now) + [.sendDisconnect(to: peer, reason: "not registered")] }
+            if case .result(let result, _) = message {
+                return resultActions(result, from: peer, now: now) + [
+                    .sendDisconnect(to: peer, reason: "not registered")
+                ]
+            }
             if case .disconnect = message { return [] }
             return [.sendDisconnect(to: peer, reason: "not registered")]
         }
@@ -102,7 +107,8 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     private mutating func resultActions(_ result: WireMessage.Result, from peer: Peer, now: Instant) -> [Action] {
         let key = JobKey(operationID: result.operationID, document: result.document)
         if signers[peer]?.holding.remove(key) != nil, signers[peer]?.quiet == false { signers[peer]?.credit += 1 }
-        guard let lease = leases[key], lease.attempt == result.attempt, lease.job.contentDigest == result.contentDigest else {
+        guard let lease = leases[key], lease.attempt == result.attempt, lease.job.contentDigest == result.contentDigest
+        else {
             return [.ackOnly(to: peer, result.id)]
         }
         leases[key] = nil

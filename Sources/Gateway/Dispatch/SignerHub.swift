@@ -45,8 +45,11 @@ actor SignerHub: Service {
         do {
             channel = try await ZMQChannel.open(
                 context: context, kind: .router,
-                options: [.linger(milliseconds: 0), .routerMandatory(true), .routerHandover(true),
-                          .maxMessageSize(configuration.maxMessageBytes), .sendHighWaterMark(100_000), .receiveHighWaterMark(100_000)],
+                options: [
+                    .linger(milliseconds: 0), .routerMandatory(true), .routerHandover(true),
+                    .maxMessageSize(configuration.maxMessageBytes), .sendHighWaterMark(100_000),
+                    .receiveHighWaterMark(100_000),
+                ],
                 attach: .bind(configuration.endpoint), name: "signer-router")
         } catch {
             failure = error
@@ -89,7 +92,12 @@ actor SignerHub: Service {
                 do {
                     let message = try WireMessage.decode(frames.dropFirst())
                     if case .ready(let ready) = message {
-                        logger.info("signer ready", metadata: ["signer.id": "\(ready.signerID)", "signer.credit": "\(ready.credit)", "signer.host": "\(ready.host)"])
+                        logger.info(
+                            "signer ready",
+                            metadata: [
+                                "signer.id": "\(ready.signerID)", "signer.credit": "\(ready.credit)",
+                                "signer.host": "\(ready.host)",
+                            ])
                     }
                     perform(dispatcher.received(message, from: peer, now: clock.now), results: message)
                 } catch {
@@ -124,10 +132,17 @@ actor SignerHub: Service {
             case .sendDisconnect(let peer, let reason):
                 channel.send([peer] + WireMessage.disconnect(reason: reason).encode())
             case .giveUp(let job, let attempts):
-                logger.error("document failed on every attempt", metadata: ["operation.id": "\(job.operationID)", "document.index": "\(job.document)", "job.attempt": "\(attempts)"])
+                logger.error(
+                    "document failed on every attempt",
+                    metadata: [
+                        "operation.id": "\(job.operationID)", "document.index": "\(job.document)",
+                        "job.attempt": "\(attempts)",
+                    ])
                 Task {
                     _ = try? await self.store.record(
-                        .failed(code: "SIGNER_LOST", message: "the signer was lost \(attempts) times while signing this document"),
+                        .failed(
+                            code: "SIGNER_LOST",
+                            message: "the signer was lost \(attempts) times while signing this document"),
                         signed: nil, operationID: job.operationID, document: job.document)
                 }
             }
@@ -139,7 +154,9 @@ actor SignerHub: Service {
             operation.documents.indices.contains(job.document),
             let content = try? await store.content(operationID: job.operationID, document: job.document)
         else {
-            logger.error("job content missing", metadata: ["operation.id": "\(job.operationID)", "document.index": "\(job.document)"])
+            logger.error(
+                "job content missing",
+                metadata: ["operation.id": "\(job.operationID)", "document.index": "\(job.document)"])
             return
         }
         let document = operation.documents[job.document]
@@ -150,11 +167,14 @@ actor SignerHub: Service {
         channel.send([peer] + WireMessage.job(header, body: content).encode())
     }
 
-    private func record(_ result: WireMessage.Result, body: [UInt8], id: WireMessage.JobID, from peer: [UInt8], on channel: ZMQChannel) async {
+    private func record(
+        _ result: WireMessage.Result, body: [UInt8], id: WireMessage.JobID, from peer: [UInt8], on channel: ZMQChannel
+    ) async {
         let outcome: DocumentOutcome =
             result.signed ? .signed : .failed(code: result.signError ?? "SIGNING_FAILED", message: result.errorMessage)
         do {
-            _ = try await store.record(outcome, signed: result.signed ? body : nil, operationID: id.operationID, document: id.document)
+            _ = try await store.record(
+                outcome, signed: result.signed ? body : nil, operationID: id.operationID, document: id.document)
             channel.send([peer] + WireMessage.ack(id).encode())
         } catch {
             logger.error("cannot store result", metadata: ["operation.id": "\(id.operationID)", "error": "\(error)"])

@@ -19,8 +19,9 @@ struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     static func unauthorized(_ message: String) -> APIError {
-        APIError(status: .unauthorized, errorCode: "UNAUTHORIZED", causeMessage: message,
-                 headers: [.wwwAuthenticate: "Basic realm=\"signet\", Bearer realm=\"signet\""])
+        APIError(
+            status: .unauthorized, errorCode: "UNAUTHORIZED", causeMessage: message,
+            headers: [.wwwAuthenticate: "Basic realm=\"signet\", Bearer realm=\"signet\""])
     }
 
     /// A short English description for each code.

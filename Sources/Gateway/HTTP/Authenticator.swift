@@ -17,9 +17,13 @@ final class Authenticator: Sendable {
 
     /// The client service making the request.
     func clientID(for request: Request) throws(APIError) -> String {
-        guard let header = request.headers[.authorization] else { throw .unauthorized("credentials are required (HTTP Basic or Bearer)") }
+        guard let header = request.headers[.authorization] else {
+            throw .unauthorized("credentials are required (HTTP Basic or Bearer)")
+        }
         if let (id, secret) = Self.basicCredentials(header) {
-            guard clients.verify(clientID: id, secret: secret) else { throw .unauthorized("invalid client credentials") }
+            guard clients.verify(clientID: id, secret: secret) else {
+                throw .unauthorized("invalid client credentials")
+            }
             return id
         }
         if header.lowercased().hasPrefix("bearer ") {
@@ -46,7 +50,8 @@ final class Authenticator: Sendable {
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = generator.next() }
         let token = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+                of: "=", with: "")
         let key = Array(SHA256.hash(data: Data(token.utf8)))
         let now = ContinuousClock.now
         tokens.withLock { tokens in

@@ -19,16 +19,24 @@ struct ClientServices: Sendable {
 
     static func load(from path: String) throws -> ClientServices {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw Problem(description: "cannot read the client services file \(path): create it with {\"<CLIENT_SERVICE_ID>\": {\"secret\": \"<CLIENT_SERVICE_SECRET>\"}}")
+            throw Problem(
+                description:
+                    "cannot read the client services file \(path): create it with {\"<CLIENT_SERVICE_ID>\": {\"secret\": \"<CLIENT_SERVICE_SECRET>\"}}"
+            )
         }
         struct Entry: Decodable { let secret: String }
         let entries: [String: Entry]
         do {
             entries = try JSONDecoder().decode([String: Entry].self, from: data)
         } catch {
-            throw Problem(description: "the client services file \(path) is not valid: expected {\"<CLIENT_SERVICE_ID>\": {\"secret\": \"...\"}}")
+            throw Problem(
+                description:
+                    "the client services file \(path) is not valid: expected {\"<CLIENT_SERVICE_ID>\": {\"secret\": \"...\"}}"
+            )
         }
-        guard !entries.isEmpty else { throw Problem(description: "the client services file \(path) lists no client service") }
+        guard !entries.isEmpty else {
+            throw Problem(description: "the client services file \(path) lists no client service")
+        }
         if let empty = entries.first(where: { $0.value.secret.isEmpty }) {
             throw Problem(description: "client service \(empty.key) in \(path) has an empty secret")
         }

@@ -9,7 +9,9 @@ struct HealthController: Sendable {
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/health/live") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"UP"}"#)))
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"UP"}"#)))
         }
         router.get("/health/ready") { _, _ in try await self.ready() }
     }

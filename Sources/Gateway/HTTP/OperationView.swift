@@ -43,7 +43,8 @@ struct OperationView: Encodable, Sendable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case externalReference, name, contentType, signatureType, signStatus, signError, signErrorMessage, signedContent
+            case externalReference, name, contentType, signatureType, signStatus, signError, signErrorMessage,
+                signedContent
         }
     }
 
@@ -56,8 +57,10 @@ struct OperationView: Encodable, Sendable {
         self.host = host
         self.port = port
         creationDate = operation.creationDate
-        executionTime = Int(((operation.finishedDate ?? now).timeIntervalSince(operation.creationDate) * 1000).rounded())
-        progress = Progress(total: operation.documents.count, signed: operation.signedCount, failed: operation.failedCount)
+        executionTime = Int(
+            ((operation.finishedDate ?? now).timeIntervalSince(operation.creationDate) * 1000).rounded())
+        progress = Progress(
+            total: operation.documents.count, signed: operation.signedCount, failed: operation.failedCount)
         documentList = operation.documents.enumerated().map { index, document in
             DocumentView(
                 externalReference: document.externalReference, name: document.name, contentType: document.contentType,

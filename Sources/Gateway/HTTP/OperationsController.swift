@@ -26,7 +26,8 @@ struct OperationsController: Sendable {
         router.get("/v1/operations/:id") { request, context in try await self.status(request, context) }
         router.get("/v1/operations/:id/result") { request, context in try await self.result(request, context) }
         router.get("/v1/operations/:id/documents/:n") { request, context in try await self.document(request, context) }
-        router.post(RouterPath(Self.syncPath)) { request, context in try await self.signSynchronously(request, context) }
+        router.post(RouterPath(Self.syncPath)) { request, context in try await self.signSynchronously(request, context)
+        }
     }
 
     // MARK: - Handlers
@@ -35,15 +36,25 @@ struct OperationsController: Sendable {
         let clientID = try auth.clientID(for: request)
         let operation = try await admit(request, clientID: clientID)
         if let wait = Self.preferredWait(request.headers), wait > .zero {
-            let waited = await store.waitUntilFinished(id: operation.id, clientID: clientID, timeout: min(wait, limits.maxWait)) ?? operation
-            if waited.isFinished { return try json(OperationView(waited, host: advertised.host, port: advertised.port), status: .ok, location: waited.id) }
+            let waited =
+                await store.waitUntilFinished(id: operation.id, clientID: clientID, timeout: min(wait, limits.maxWait))
+                ?? operation
+            if waited.isFinished {
+                return try json(
+                    OperationView(waited, host: advertised.host, port: advertised.port), status: .ok,
+                    location: waited.id)
+            }
         }
-        return try json(OperationView(operation, host: advertised.host, port: advertised.port), status: .accepted, location: operation.id, retryAfter: true)
+        return try json(
+            OperationView(operation, host: advertised.host, port: advertised.port), status: .accepted,
+            location: operation.id, retryAfter: true)
     }
 
     func status(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let operation = try await owned(request, context)
-        return try json(OperationView(operation, host: advertised.host, port: advertised.port), status: .ok, retryAfter: !operation.isFinished)
+        return try json(
+            OperationView(operation, host: advertised.host, port: advertised.port), status: .ok,
+            retryAfter: !operation.isFinished)
     }
 
     func find(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -58,8 +69,9 @@ struct OperationsController: Sendable {
     func result(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let operation = try await owned(request, context)
         guard operation.isFinished else {
-            var error = APIError(status: .conflict, errorCode: "OPERATION_NOT_FINISHED",
-                                 causeMessage: "operation \(operation.id) is \(operation.status.rawValue); poll its status")
+            var error = APIError(
+                status: .conflict, errorCode: "OPERATION_NOT_FINISHED",
+                causeMessage: "operation \(operation.id) is \(operation.status.rawValue); poll its status")
             error.headers[.retryAfter] = "1"
             throw error
         }
@@ -69,11 +81,16 @@ struct OperationsController: Sendable {
     func document(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let operation = try await owned(request, context)
         guard let index = context.parameters.get("n", as: Int.self), operation.documents.indices.contains(index) else {
-            throw APIError.notFound("DOCUMENT_NOT_FOUND", "documents are numbered from 0 to \(operation.documents.count - 1)")
+            throw APIError.notFound(
+                "DOCUMENT_NOT_FOUND", "documents are numbered from 0 to \(operation.documents.count - 1)")
         }
         let record = operation.documents[index]
-        guard record.status == .signed, let bytes = try await store.signedContent(operationID: operation.id, document: index) else {
-            throw APIError(status: .conflict, errorCode: "DOCUMENT_NOT_SIGNED", causeMessage: "document \(index) is \(record.status.rawValue)")
+        guard record.status == .signed,
+            let bytes = try await store.signedContent(operationID: operation.id, document: index)
+        else {
+            throw APIError(
+                status: .conflict, errorCode: "DOCUMENT_NOT_SIGNED",
+                causeMessage: "document \(index) is \(record.status.rawValue)")
         }
         let (contentType, fileName) = Self.signedFile(record)
         var headers: HTTPFields = [.contentType: contentType]
@@ -84,10 +101,14 @@ struct OperationsController: Sendable {
     func signSynchronously(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let clientID = try auth.clientID(for: request)
         let operation = try await admit(request, clientID: clientID)
-        let finished = await store.waitUntilFinished(id: operation.id, clientID: clientID, timeout: limits.syncTimeout) ?? operation
+        let finished =
+            await store.waitUntilFinished(id: operation.id, clientID: clientID, timeout: limits.syncTimeout)
+            ?? operation
         guard finished.isFinished else {
-            throw APIError(status: .gatewayTimeout, errorCode: "SIGNING_TIMEOUT",
-                           causeMessage: "operation \(operation.id) is still running; fetch it at /v1/operations/\(operation.id)/result")
+            throw APIError(
+                status: .gatewayTimeout, errorCode: "SIGNING_TIMEOUT",
+                causeMessage:
+                    "operation \(operation.id) is still running; fetch it at /v1/operations/\(operation.id)/result")
         }
         return try json(try await resultView(finished), status: .ok)
     }
@@ -95,15 +116,21 @@ struct OperationsController: Sendable {
     // MARK: - Helpers
 
     private func admit(_ request: Request, clientID: String) async throws -> Operation {
-        if let type = request.headers[.contentType]?.lowercased(), !type.hasPrefix("application/json"), !type.hasPrefix("text/json") {
-            throw APIError(status: .unsupportedMediaType, errorCode: "UNSUPPORTED_MEDIA_TYPE", causeMessage: "send application/json")
+        if let type = request.headers[.contentType]?.lowercased(), !type.hasPrefix("application/json"),
+            !type.hasPrefix("text/json")
+        {
+            throw APIError(
+                status: .unsupportedMediaType, errorCode: "UNSUPPORTED_MEDIA_TYPE",
+                causeMessage: "send application/json")
         }
         var request = request
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: limits.maxRequestBytes)
         } catch {
-            throw APIError(status: .contentTooLarge, errorCode: "PAYLOAD_TOO_LARGE", causeMessage: "the body exceeds \(limits.maxRequestBytes) bytes")
+            throw APIError(
+                status: .contentTooLarge, errorCode: "PAYLOAD_TOO_LARGE",
+                causeMessage: "the body exceeds \(limits.maxRequestBytes) bytes")
         }
         let decoded: OperationRequest
         do {
@@ -114,25 +141,30 @@ struct OperationsController: Sendable {
         let admitted = try decoded.validated(maxDocuments: limits.maxDocuments)
         let operation = Operation(
             id: advertised.newOperationID(), clientID: clientID, externalReference: admitted.externalReference,
-            idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!], description: admitted.description,
+            idempotencyKey: request.headers[.idempotencyKey], description: admitted.description,
             fingerprint: admitted.fingerprint, creationDate: Date(), documents: admitted.documents)
         switch try await store.admit(operation, contents: admitted.contents) {
         case .created(let created):
-            await hub.enqueue(created.documents.indices.map {
-                JobRef(operationID: created.id, document: $0, contentDigest: created.documents[$0].contentDigest)
-            })
+            await hub.enqueue(
+                created.documents.indices.map {
+                    JobRef(operationID: created.id, document: $0, contentDigest: created.documents[$0].contentDigest)
+                })
             return created
         case .existing(let existing):
             return existing
         case .conflict(let existingID):
-            throw APIError(status: .conflict, errorCode: "EXTERNAL_REFERENCE_CONFLICT",
-                           causeMessage: "operation \(existingID) already uses this externalReference (or Idempotency-Key) with another payload")
+            throw APIError(
+                status: .conflict, errorCode: "EXTERNAL_REFERENCE_CONFLICT",
+                causeMessage:
+                    "operation \(existingID) already uses this externalReference (or Idempotency-Key) with another payload"
+            )
         }
     }
 
     private func owned(_ request: Request, _ context: BasicRequestContext) async throws -> Operation {
         let clientID = try auth.clientID(for: request)
-        guard let id = context.parameters.get("id"), let operation = await store.operation(id: id, clientID: clientID) else {
+        guard let id = context.parameters.get("id"), let operation = await store.operation(id: id, clientID: clientID)
+        else {
             throw APIError.notFound()
         }
         return operation
@@ -146,7 +178,9 @@ struct OperationsController: Sendable {
         return OperationView(operation, host: advertised.host, port: advertised.port, signed: { signed[$0] })
     }
 
-    private func json(_ value: some Encodable, status: HTTPResponse.Status, location id: String? = nil, retryAfter: Bool = false) throws -> Response {
+    private func json(
+        _ value: some Encodable, status: HTTPResponse.Status, location id: String? = nil, retryAfter: Bool = false
+    ) throws -> Response {
         var headers: HTTPFields = [:]
         if let id { headers[.location] = advertised.url("/v1/operations/\(id)") }
         if retryAfter { headers[.retryAfter] = "1" }
@@ -155,7 +189,7 @@ struct OperationsController: Sendable {
 
     /// `Prefer: wait=N` (RFC 7240).
     static func preferredWait(_ headers: HTTPFields) -> Duration? {
-        for value in headers[values: HTTPField.Name("Prefer")!] {
+        for value in headers[values: .prefer] {
             for preference in value.split(separator: ",") {
                 let parts = preference.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
                 if parts.count == 2, parts[0].lowercased() == "wait", let seconds = Double(parts[1]), seconds >= 0 {
@@ -177,13 +211,15 @@ struct OperationsController: Sendable {
     /// A decoding error as a client can act on it: which field, what was wrong.
     static func explain(_ error: any Error) -> String {
         func path(_ codingPath: [any CodingKey]) -> String {
-            codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(
+                in: CharacterSet(charactersIn: "."))
         }
         switch error {
         case DecodingError.keyNotFound(let key, let context): return "missing field \(path(context.codingPath + [key]))"
         case DecodingError.typeMismatch(_, let context): return "wrong type at \(path(context.codingPath))"
         case DecodingError.valueNotFound(_, let context): return "null value at \(path(context.codingPath))"
-        case DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty: return "invalid value at \(path(context.codingPath))"
+        case DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty:
+            return "invalid value at \(path(context.codingPath))"
         default: return "the body is not valid JSON"
         }
     }

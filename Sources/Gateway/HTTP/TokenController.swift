@@ -11,10 +11,17 @@ struct TokenController: Sendable {
         router.post("/oauth/token") { request, _ in try await self.token(request) }
     }
 
+    /// RFC 6749 §5.1 field names.
     private struct TokenResponse: Encodable {
-        let access_token: String
-        let token_type = "Bearer"
-        let expires_in: Int
+        let accessToken: String
+        let tokenType = "Bearer"
+        let expiresIn: Int
+
+        enum CodingKeys: String, CodingKey {
+            case accessToken = "access_token"
+            case tokenType = "token_type"
+            case expiresIn = "expires_in"
+        }
     }
 
     func token(_ request: Request) async throws -> Response {
@@ -25,15 +32,17 @@ struct TokenController: Sendable {
             return Self.oauthError(.badRequest, "unsupported_grant_type", "grant_type must be client_credentials")
         }
         let basic = request.headers[.authorization].flatMap(Authenticator.basicCredentials)
-        guard let (id, secret) = basic ?? form["client_id"].flatMap({ id in form["client_secret"].map { (id, $0) } }) else {
+        guard let (id, secret) = basic ?? form["client_id"].flatMap({ id in form["client_secret"].map { (id, $0) } })
+        else {
             return Self.oauthError(.unauthorized, "invalid_client", "client credentials are required")
         }
         guard auth.clients.verify(clientID: id, secret: secret) else {
             return Self.oauthError(.unauthorized, "invalid_client", "invalid client credentials")
         }
-        let token = TokenResponse(access_token: auth.issueToken(clientID: id), expires_in: Int(auth.tokenLifetime.components.seconds))
+        let token = TokenResponse(
+            accessToken: auth.issueToken(clientID: id), expiresIn: Int(auth.tokenLifetime.components.seconds))
         var headers: HTTPFields = [.cacheControl: "no-store"]
-        headers[HTTPField.Name("Pragma")!] = "no-cache"
+        headers[.pragma] = "no-cache"
         return try .json(token, headers: headers)
     }
 

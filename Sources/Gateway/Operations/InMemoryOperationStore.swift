@@ -27,7 +27,9 @@ actor InMemoryOperationStore: OperationStore {
 
     func signedContent(operationID: String, document: Int) -> [UInt8]? { results[operationID]?[document] }
 
-    func record(_ outcome: DocumentOutcome, signed: [UInt8]?, operationID: String, document: Int) -> OperationTable.Recording {
+    func record(_ outcome: DocumentOutcome, signed: [UInt8]?, operationID: String, document: Int)
+        -> OperationTable.Recording
+    {
         let recording = table.record(outcome, operationID: operationID, document: document, at: Date())
         guard case .recorded(let finished) = recording else { return recording }
         if let signed { results[operationID, default: [:]][document] = signed }
@@ -74,7 +76,9 @@ actor InMemoryOperationStore: OperationStore {
 
     func pendingJobs() -> [JobRef] {
         table.pendingDocuments().map {
-            JobRef(operationID: $0.operation.id, document: $0.document, contentDigest: $0.operation.documents[$0.document].contentDigest)
+            JobRef(
+                operationID: $0.operation.id, document: $0.document,
+                contentDigest: $0.operation.documents[$0.document].contentDigest)
         }
     }
 }

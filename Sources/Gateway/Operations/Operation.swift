@@ -29,9 +29,12 @@ struct DocumentRecord: Codable, Sendable, Equatable {
 
     /// Everything that makes two document requests the same request.
     var fingerprintText: String {
-        [externalReference ?? "", name, contentType, signature.signatureType, signature.reason ?? "",
-         signature.location ?? "", String(signature.applyTimestamp), signature.visibleSignature.map { "\($0)" } ?? "",
-         contentDigest].joined(separator: "\u{0}") + "\u{1}"
+        [
+            externalReference ?? "", name, contentType, signature.signatureType, signature.reason ?? "",
+            signature.location ?? "", String(signature.applyTimestamp),
+            signature.visibleSignature.map { "\($0)" } ?? "",
+            contentDigest,
+        ].joined(separator: "\u{0}") + "\u{1}"
     }
 }
 

@@ -56,19 +56,24 @@ extension OperationRequest {
         for (index, entry) in documents.enumerated() {
             let request = entry.documentRequest
             guard let base64 = request.base64Content, !base64.isEmpty else {
-                throw .badRequest("MISSING_CONTENT", "documents[\(index)].documentRequest.base64Content is missing or empty")
+                throw .badRequest(
+                    "MISSING_CONTENT", "documents[\(index)].documentRequest.base64Content is missing or empty")
             }
             // Strict decoding is twice as fast; line-wrapped base64 falls back to the lenient one.
-            guard let content = Data(base64Encoded: base64) ?? Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
+            guard
+                let content = Data(base64Encoded: base64)
+                    ?? Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
                 !content.isEmpty
             else {
-                throw .badRequest("INVALID_BASE64", "documents[\(index)].documentRequest.base64Content is not valid base64")
+                throw .badRequest(
+                    "INVALID_BASE64", "documents[\(index)].documentRequest.base64Content is not valid base64")
             }
             let type = entry.signatureInfo?.signatureType ?? "CAdES"
             guard Self.supportedSignatureTypes.contains(type.uppercased()) else {
                 throw .badRequest(
                     "UNSUPPORTED_SIGNATURE_TYPE",
-                    "documents[\(index)].signatureInfo.signatureType '\(type)' is not supported by this version (supported: CAdES, PAdES)")
+                    "documents[\(index)].signatureInfo.signatureType '\(type)' is not supported by this version (supported: CAdES, PAdES)"
+                )
             }
             let bytes = [UInt8](content)
             let digest = sha256Hex(bytes)

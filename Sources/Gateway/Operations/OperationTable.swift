@@ -97,7 +97,9 @@ struct OperationTable: Sendable {
             .filter { !$0.isFinished }
             .sorted { $0.creationDate < $1.creationDate }
             .flatMap { operation in
-                operation.documents.indices.filter { operation.documents[$0].status == .received }.map { (operation, $0) }
+                operation.documents.indices.filter { operation.documents[$0].status == .received }.map {
+                    (operation, $0)
+                }
             }
     }
 }

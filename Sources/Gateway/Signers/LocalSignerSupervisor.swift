@@ -62,7 +62,8 @@ final class LocalSignerSupervisor: Service, Sendable {
             state.withLock { _ = $0.running.removeValue(forKey: slot) }
             if state.withLock({ $0.stopping }) { break }
             let ranFor = started.duration(to: .now)
-            logger.warning("local signer exited; restarting", metadata: ["signer.slot": "\(slot)", "signer.exit": "\(status)"])
+            logger.warning(
+                "local signer exited; restarting", metadata: ["signer.slot": "\(slot)", "signer.exit": "\(status)"])
             if ranFor > .seconds(10) { backoff.reset() }
             try? await Task.sleep(for: backoff.next())
         }

@@ -8,7 +8,9 @@ extension CMSBuilder {
     }
 
     /// Builds the signed attributes for `contentDigest`, signs them and verifies the signature.
-    public func sign(contentDigest: SHA256.Digest, profile: Profile, with backend: LocalKeyBackend) throws -> SignedAttributes {
+    public func sign(contentDigest: SHA256.Digest, profile: Profile, with backend: LocalKeyBackend) throws
+        -> SignedAttributes
+    {
         let attributes = try signedAttributes(contentDigest: contentDigest, profile: profile)
         let toSign = try Self.bytesToSign(attributes)
         let signature = try backend.sign(toSign)
@@ -19,11 +21,15 @@ extension CMSBuilder {
     }
 
     /// The ContentInfo, with a timestamp over the signature value when an authority is given.
-    public func contentInfo(_ signed: SignedAttributes, algorithm: SignatureAlgorithm, timestamp: TimestampAuthority?) async throws -> [UInt8] {
+    public func contentInfo(_ signed: SignedAttributes, algorithm: SignatureAlgorithm, timestamp: TimestampAuthority?)
+        async throws -> [UInt8]
+    {
         var unsigned: [[UInt8]] = []
         if let timestamp {
             unsigned.append(try timestampAttribute(token: try await timestamp.timestamp(of: signed.signature)))
         }
-        return try contentInfo(signedAttributes: signed.attributes, signature: signed.signature, algorithm: algorithm, unsignedAttributes: unsigned)
+        return try contentInfo(
+            signedAttributes: signed.attributes, signature: signed.signature, algorithm: algorithm,
+            unsignedAttributes: unsigned)
     }
 }

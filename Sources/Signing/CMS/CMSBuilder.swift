@@ -25,7 +25,10 @@ public struct CMSBuilder: Sendable {
     public func signedAttributes(contentDigest: SHA256.Digest, profile: Profile) throws -> [[UInt8]] {
         var attributes: [[UInt8]] = []
         attributes.append(try attribute(OID.contentType) { try $0.serialize(OID.data) })
-        attributes.append(try attribute(OID.messageDigest) { try $0.serialize(ASN1OctetString(contentBytes: ArraySlice(contentDigest))) })
+        attributes.append(
+            try attribute(OID.messageDigest) {
+                try $0.serialize(ASN1OctetString(contentBytes: ArraySlice(contentDigest)))
+            })
         if case .cades(let time) = profile {
             attributes.append(try attribute(OID.signingTime) { try $0.serialize(try Self.utcTime(time)) })
         }
@@ -55,7 +58,9 @@ public struct CMSBuilder: Sendable {
             try contentInfo.appendConstructedNode(identifier: .contextSpecific(0)) { explicit in
                 try explicit.appendConstructedNode(identifier: .sequence) { signedData in
                     try signedData.serialize(1)
-                    try signedData.appendConstructedNode(identifier: .set) { try Self.sha256AlgorithmIdentifier(into: &$0) }
+                    try signedData.appendConstructedNode(identifier: .set) {
+                        try Self.sha256AlgorithmIdentifier(into: &$0)
+                    }
                     try signedData.appendConstructedNode(identifier: .sequence) { try $0.serialize(OID.data) }
                     signedData.appendConstructedNode(identifier: .contextSpecific(0)) { set in
                         for certificate in certificates { set.serializeRawBytes(certificate.der) }
@@ -75,7 +80,8 @@ public struct CMSBuilder: Sendable {
                             try info.serialize(ASN1OctetString(contentBytes: ArraySlice(signature)))
                             if !unsignedAttributes.isEmpty {
                                 info.appendConstructedNode(identifier: .contextSpecific(1)) { attrs in
-                                    for attribute in unsignedAttributes.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                                    for attribute in unsignedAttributes.sorted(by: { $0.lexicographicallyPrecedes($1) })
+                                    {
                                         attrs.serializeRawBytes(attribute)
                                     }
                                 }
@@ -89,7 +95,8 @@ public struct CMSBuilder: Sendable {
     }
 
     /// An Attribute: SEQUENCE { type, SET { value } }.
-    public func attribute(_ type: ASN1ObjectIdentifier, value: (inout DER.Serializer) throws -> Void) throws -> [UInt8] {
+    public func attribute(_ type: ASN1ObjectIdentifier, value: (inout DER.Serializer) throws -> Void) throws -> [UInt8]
+    {
         var s = DER.Serializer()
         try s.appendConstructedNode(identifier: .sequence) { attr in
             try attr.serialize(type)
@@ -127,7 +134,7 @@ public struct CMSBuilder: Sendable {
 
     static func utcTime(_ date: Date) throws -> UTCTime {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         return try UTCTime(
             year: c.year ?? 2000, month: c.month ?? 1, day: c.day ?? 1,

@@ -38,10 +38,13 @@ public struct TimestampAuthority: Sendable {
             response = try await client.execute(request, timeout: timeout)
             body = try await response.body.collect(upTo: 1 << 20)
         } catch {
-            throw SigningError(code: "TIMESTAMP_UNAVAILABLE", message: "the time-stamping authority did not answer: \(error)")
+            throw SigningError(
+                code: "TIMESTAMP_UNAVAILABLE", message: "the time-stamping authority did not answer: \(error)")
         }
         guard response.status == .ok else {
-            throw SigningError(code: "TIMESTAMP_UNAVAILABLE", message: "the time-stamping authority answered HTTP \(response.status.code)")
+            throw SigningError(
+                code: "TIMESTAMP_UNAVAILABLE",
+                message: "the time-stamping authority answered HTTP \(response.status.code)")
         }
         return try Self.token(fromResponse: Array(body.readableBytesView), imprint: imprint, nonce: nonce)
     }
@@ -64,16 +67,23 @@ public struct TimestampAuthority: Sendable {
     /// Checks a TimeStampResp and returns its token.
     static func token(fromResponse der: [UInt8], imprint: [UInt8], nonce: [UInt8]) throws -> [UInt8] {
         func bad(_ why: String) -> SigningError { SigningError(code: "TIMESTAMP_INVALID", message: why) }
-        guard let root = try? DER.parse(der), case .constructed(let parts) = root.content else { throw bad("the reply is not DER") }
+        guard let root = try? DER.parse(der), case .constructed(let parts) = root.content else {
+            throw bad("the reply is not DER")
+        }
         var iterator = parts.makeIterator()
         guard let statusInfo = iterator.next(), case .constructed(let statusParts) = statusInfo.content,
             let statusNode = statusParts.first(where: { _ in true }), let status = try? Int(derEncoded: statusNode)
         else { throw bad("the reply has no status") }
-        guard status == 0 || status == 1 else { throw SigningError(code: "TIMESTAMP_REFUSED", message: "the time-stamping authority refused (status \(status))") }
+        guard status == 0 || status == 1 else {
+            throw SigningError(
+                code: "TIMESTAMP_REFUSED", message: "the time-stamping authority refused (status \(status))")
+        }
         guard let token = iterator.next() else { throw bad("the reply has no token") }
         let tstInfo = try tstInfoFields(of: token)
         // TSTInfo ::= SEQUENCE { version, policy, messageImprint, serialNumber, genTime, accuracy?, ordering?, nonce?, ... }
-        guard tstInfo.count >= 5, case .constructed(let imprintParts) = tstInfo[2].content else { throw bad("malformed TSTInfo") }
+        guard tstInfo.count >= 5, case .constructed(let imprintParts) = tstInfo[2].content else {
+            throw bad("malformed TSTInfo")
+        }
         let imprintNodes = Array(imprintParts)
         guard imprintNodes.count == 2, let hashed = try? ASN1OctetString(derEncoded: imprintNodes[1]),
             Array(hashed.bytes) == imprint

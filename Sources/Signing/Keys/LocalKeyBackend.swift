@@ -39,7 +39,8 @@ public struct LocalKeyBackend: Sendable {
         } else if let p384 = try? P384.Signing.PrivateKey(pemRepresentation: keyPEM) {
             key = .p384(p384)
         } else {
-            throw SigningError(code: "BAD_SIGNING_KEY", message: "the signing key is not an RSA, P-256 or P-384 private key in PEM")
+            throw SigningError(
+                code: "BAD_SIGNING_KEY", message: "the signing key is not an RSA, P-256 or P-384 private key in PEM")
         }
         let documents: [PEMDocument]
         do {
@@ -52,7 +53,8 @@ public struct LocalKeyBackend: Sendable {
         }
         let leaf = try Certificate(derEncoded: leafDocument.derBytes)
         guard leaf.publicKey == Self.publicKey(of: key) else {
-            throw SigningError(code: "KEY_CERTIFICATE_MISMATCH", message: "the certificate does not certify the signing key")
+            throw SigningError(
+                code: "KEY_CERTIFICATE_MISMATCH", message: "the certificate does not certify the signing key")
         }
         self.key = key
         self.chain = try documents.map { try CertificateDER(der: $0.derBytes) }
@@ -76,7 +78,8 @@ public struct LocalKeyBackend: Sendable {
     public func sign(_ message: [UInt8]) throws -> [UInt8] {
         switch key {
         case .rsa(let rsa):
-            return Array(try rsa.signature(for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5).rawRepresentation)
+            return Array(
+                try rsa.signature(for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5).rawRepresentation)
         case .p256(let p256):
             return Array(try p256.signature(for: SHA256.hash(data: message)).derRepresentation)
         case .p384(let p384):
@@ -89,7 +92,8 @@ public struct LocalKeyBackend: Sendable {
         switch key {
         case .rsa(let rsa):
             return rsa.publicKey.isValidSignature(
-                _RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5)
+                _RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA256.hash(data: message),
+                padding: .insecurePKCS1v1_5)
         case .p256(let p256):
             guard let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
             return p256.publicKey.isValidSignature(parsed, for: SHA256.hash(data: message))

@@ -10,25 +10,33 @@ struct CAdESSignerTests {
         let directory = try Tools.temporaryDirectory("identity")
         let key = directory.appendingPathComponent("key.pem")
         let certificate = directory.appendingPathComponent("cert.pem")
-        let made = try Tools.run("openssl", ["req", "-x509", "-newkey"] + keyArguments + [
-            "-nodes", "-keyout", key.path, "-out", certificate.path, "-days", "30", "-subj", "/CN=Test Signer/O=Signet tests",
-        ])
+        let made = try Tools.run(
+            "openssl",
+            ["req", "-x509", "-newkey"] + keyArguments + [
+                "-nodes", "-keyout", key.path, "-out", certificate.path, "-days", "30", "-subj",
+                "/CN=Test Signer/O=Signet tests",
+            ])
         #expect(made.status == 0, "\(made.stderr)")
         return (try String(contentsOf: key, encoding: .utf8), certificate, directory)
     }
 
-    @Test(arguments: [["rsa:2048"], ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], ["ec", "-pkeyopt", "ec_paramgen_curve:P-384"]])
+    @Test(arguments: [
+        ["rsa:2048"], ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], ["ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+    ])
     func signaturesVerifyWithOpenSSL(keyArguments: [String]) async throws {
         let identity = try Self.opensslIdentity(keyArguments)
         defer { try? FileManager.default.removeItem(at: identity.directory) }
-        let backend = try LocalKeyBackend(keyPEM: identity.key, chainPEM: try String(contentsOf: identity.certificate, encoding: .utf8))
+        let backend = try LocalKeyBackend(
+            keyPEM: identity.key, chainPEM: try String(contentsOf: identity.certificate, encoding: .utf8))
         let content = Data("<Invoice><ID>42</ID></Invoice>".utf8)
         let signature = Data(try await CAdESSigner(backend: backend).sign([UInt8](content)))
-        let verified = try Tools.opensslVerifyDetached(signature: signature, content: content, trusting: identity.certificate)
+        let verified = try Tools.opensslVerifyDetached(
+            signature: signature, content: content, trusting: identity.certificate)
         #expect(verified.status == 0, "\(verified.stderr)")
         // Tampered content must fail.
-        let tampered = try Tools.opensslVerifyDetached(signature: signature, content: Data("<Invoice><ID>43</ID></Invoice>".utf8),
-                                                       trusting: identity.certificate)
+        let tampered = try Tools.opensslVerifyDetached(
+            signature: signature, content: Data("<Invoice><ID>43</ID></Invoice>".utf8),
+            trusting: identity.certificate)
         #expect(tampered.status != 0)
         let printed = try Tools.opensslPrint(signature: signature)
         for attribute in ["contentType", "messageDigest", "signingTime", "id-smime-aa-signingCertificateV2"] {
@@ -46,7 +54,8 @@ struct CAdESSignerTests {
         try certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
         let content = Data(repeating: 7, count: 100_000)
         let signature = Data(try await CAdESSigner(backend: backend).sign([UInt8](content)))
-        #expect(try Tools.opensslVerifyDetached(signature: signature, content: content, trusting: certificate).status == 0)
+        #expect(
+            try Tools.opensslVerifyDetached(signature: signature, content: content, trusting: certificate).status == 0)
         // Created once, then reused.
         let first = try DevelopmentIdentity.ensure(in: directory.appendingPathComponent("state").path)
         let second = try DevelopmentIdentity.ensure(in: directory.appendingPathComponent("state").path)
@@ -63,7 +72,8 @@ struct CAdESSignerTests {
             let certificate = directory.appendingPathComponent("cert-\(index).pem")
             try DevelopmentIdentity.generate().certificate.write(to: certificate, atomically: true, encoding: .utf8)
             let printed = try Tools.run("openssl", ["x509", "-in", certificate.path, "-noout", "-serial"]).stdout
-            let hex = printed.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "serial=", with: "")
+            let hex = printed.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(
+                of: "serial=", with: "")
             // The value must encode in 20 DER octets: below 2^159.
             let fits = hex.count < 40 || (hex.count == 40 && "01234567".contains(hex.first ?? "f"))
             #expect(fits && !hex.isEmpty, "\(printed)")
@@ -73,7 +83,10 @@ struct CAdESSignerTests {
     @Test func aCertificateForAnotherKeyIsRefused() throws {
         let (keyPEM, _) = try DevelopmentIdentity.generate()
         let (_, otherCertificate) = try DevelopmentIdentity.generate()
-        #expect(throws: SigningError(code: "KEY_CERTIFICATE_MISMATCH", message: "the certificate does not certify the signing key")) {
+        #expect(
+            throws: SigningError(
+                code: "KEY_CERTIFICATE_MISMATCH", message: "the certificate does not certify the signing key")
+        ) {
             try LocalKeyBackend(keyPEM: keyPEM, chainPEM: otherCertificate)
         }
     }
@@ -96,11 +109,13 @@ struct CAdESSignerTests {
         }
         // A job whose body is not the content its digest names is refused before signing.
         do {
-            _ = try await signer.sign([1, 2, 3], parameters: .init(signatureType: "CAdES"), expectedDigest: sha256Hex([1, 2, 4]))
+            _ = try await signer.sign(
+                [1, 2, 3], parameters: .init(signatureType: "CAdES"), expectedDigest: sha256Hex([1, 2, 4]))
             Issue.record("CONTENT_DIGEST_MISMATCH expected")
         } catch let error as SigningError {
             #expect(error.code == "CONTENT_DIGEST_MISMATCH")
         }
-        _ = try await signer.sign([1, 2, 3], parameters: .init(signatureType: "CAdES"), expectedDigest: sha256Hex([1, 2, 3]))
+        _ = try await signer.sign(
+            [1, 2, 3], parameters: .init(signatureType: "CAdES"), expectedDigest: sha256Hex([1, 2, 3]))
     }
 }

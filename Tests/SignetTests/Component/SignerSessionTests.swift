@@ -34,16 +34,22 @@ struct SignerSessionTests {
             contentType: "application/xml", signature: .init(signatureType: "CAdES"))
         router.send([Array("s1".utf8)] + WireMessage.job(job, body: content).encode())
         // Under load the signer may already have registered again; READYs are skipped here.
-        guard case .result(let result, let signature) = try await inbound.next(skippingReady: true) else { throw TestFailure("expected RESULT") }
+        guard case .result(let result, let signature) = try await inbound.next(skippingReady: true) else {
+            throw TestFailure("expected RESULT")
+        }
         #expect(result.signed && result.id == job.id)
         let certificate = FileManager.default.temporaryDirectory.appendingPathComponent("session-\(UUID()).pem")
         defer { try? FileManager.default.removeItem(at: certificate) }
         try certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
-        #expect(try Tools.opensslVerifyDetached(signature: Data(signature), content: Data(content), trusting: certificate).status == 0)
+        #expect(
+            try Tools.opensslVerifyDetached(signature: Data(signature), content: Data(content), trusting: certificate)
+                .status == 0)
 
         // No ACK and no heartbeat from the "gateway": the signer registers again and re-sends.
         guard case .ready = try await inbound.next() else { throw TestFailure("expected READY after silence") }
-        guard case .result(let resent, _) = try await inbound.next(skippingReady: true) else { throw TestFailure("expected the result again") }
+        guard case .result(let resent, _) = try await inbound.next(skippingReady: true) else {
+            throw TestFailure("expected the result again")
+        }
         #expect(resent.id == job.id)
 
         // ACKed: after one silence period (in which a re-send may still cross the ACK), the signer

@@ -21,7 +21,9 @@ struct TimestampTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let certificate = directory.appendingPathComponent("cert.pem")
         try certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
-        #expect(try Tools.opensslVerifyDetached(signature: Data(cms), content: Data(content), trusting: certificate).status == 0)
+        #expect(
+            try Tools.opensslVerifyDetached(signature: Data(cms), content: Data(content), trusting: certificate).status
+                == 0)
         #expect(try Tools.opensslPrint(signature: Data(cms)).contains("id-smime-aa-timeStampToken"))
 
         // Take the token and the signature value out with swift-asn1 and let openssl check the pair.
@@ -30,8 +32,12 @@ struct TimestampTests {
         let dataFile = directory.appendingPathComponent("signature.bin")
         try Data(token).write(to: tokenFile)
         try Data(signatureValue).write(to: dataFile)
-        let verified = try Tools.run("openssl", ["ts", "-verify", "-token_in", "-in", tokenFile.path, "-data", dataFile.path,
-                                                 "-CAfile", tsa.certificate.path, "-untrusted", tsa.certificate.path])
+        let verified = try Tools.run(
+            "openssl",
+            [
+                "ts", "-verify", "-token_in", "-in", tokenFile.path, "-data", dataFile.path,
+                "-CAfile", tsa.certificate.path, "-untrusted", tsa.certificate.path,
+            ])
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
     }
 
@@ -39,7 +45,8 @@ struct TimestampTests {
         let (keyPEM, certificatePEM) = try DevelopmentIdentity.generate()
         let signer = DocumentSigner(
             backend: try LocalKeyBackend(keyPEM: keyPEM, chainPEM: certificatePEM),
-            timestampAuthority: TimestampAuthority(url: "http://127.0.0.1:\(try Tools.freePort())/tsa", timeout: .seconds(5)))
+            timestampAuthority: TimestampAuthority(
+                url: "http://127.0.0.1:\(try Tools.freePort())/tsa", timeout: .seconds(5)))
         do {
             _ = try await signer.sign([1, 2, 3], parameters: .init(signatureType: "CAdES", applyTimestamp: true))
             Issue.record("expected TIMESTAMP_UNAVAILABLE")

@@ -43,9 +43,11 @@ struct ZMQChannelTests {
 
     @Test func bindingATakenEndpointFails() async throws {
         let context = ZMQContext()
-        let first = try await ZMQChannel.open(context: context, kind: .router, options: [.linger(milliseconds: 0)], attach: .bind("tcp://127.0.0.1:*"))
+        let first = try await ZMQChannel.open(
+            context: context, kind: .router, options: [.linger(milliseconds: 0)], attach: .bind("tcp://127.0.0.1:*"))
         await #expect(throws: ZMQError.self) {
-            _ = try await ZMQChannel.open(context: context, kind: .router, options: [.linger(milliseconds: 0)], attach: .bind(first.endpoint))
+            _ = try await ZMQChannel.open(
+                context: context, kind: .router, options: [.linger(milliseconds: 0)], attach: .bind(first.endpoint))
         }
         await first.close()
         context.terminate()

@@ -10,17 +10,20 @@ struct GatewayEndToEndTests {
         do {
             let aliceDocuments = Requests.mixedDocuments(count: 20, seed: 1)
             let bobDocuments = Requests.mixedDocuments(count: 5, seed: 2)
-            let alice = try await gateway.request(.POST, "/v1/operations", user: "alice",
-                                                  body: Requests.operation(reference: "alice-batch", documents: aliceDocuments))
-            let bob = try await gateway.request(.POST, "/v1/operations", user: "bob",
-                                                body: Requests.operation(reference: "bob-batch", documents: bobDocuments))
+            let alice = try await gateway.request(
+                .POST, "/v1/operations", user: "alice",
+                body: try Requests.operation(reference: "alice-batch", documents: aliceDocuments))
+            let bob = try await gateway.request(
+                .POST, "/v1/operations", user: "bob",
+                body: try Requests.operation(reference: "bob-batch", documents: bobDocuments))
             #expect(alice.status == 202)
             #expect(bob.status == 202)
             let aliceID = try #require(alice.json["id"] as? String)
             let bobID = try #require(bob.json["id"] as? String)
             #expect(alice.json["host"] as? String == "127.0.0.1")
             #expect(alice.json["port"] as? Int == gateway.port)
-            #expect(alice.headers.first(name: "Location") == "http://127.0.0.1:\(gateway.port)/v1/operations/\(aliceID)")
+            #expect(
+                alice.headers.first(name: "Location") == "http://127.0.0.1:\(gateway.port)/v1/operations/\(aliceID)")
             #expect(alice.headers.first(name: "Retry-After") != nil)
 
             for (user, id, documents) in [("alice", aliceID, aliceDocuments), ("bob", bobID, bobDocuments)] {
@@ -34,16 +37,20 @@ struct GatewayEndToEndTests {
                     #expect(entry["signStatus"] as? String == "SIGNED")
                     #expect(entry["name"] as? String == document.name)
                     let signature = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
-                    let verified = try Tools.opensslVerifyDetached(signature: signature, content: document.content,
-                                                                   trusting: gateway.developmentCertificate)
+                    let verified = try Tools.opensslVerifyDetached(
+                        signature: signature, content: document.content,
+                        trusting: gateway.developmentCertificate)
                     #expect(verified.status == 0, "\(document.name): \(verified.stderr)")
                 }
                 // One document as raw bytes.
                 let raw = try await gateway.request(.GET, "/v1/operations/\(id)/documents/0", user: user)
                 #expect(raw.status == 200)
                 #expect(raw.headers.first(name: "Content-Type") == "application/pkcs7-signature")
-                #expect(try Tools.opensslVerifyDetached(signature: raw.body, content: documents[0].content,
-                                                        trusting: gateway.developmentCertificate).status == 0)
+                #expect(
+                    try Tools.opensslVerifyDetached(
+                        signature: raw.body, content: documents[0].content,
+                        trusting: gateway.developmentCertificate
+                    ).status == 0)
             }
 
             // Each client sees only its own operations: another's id answers like an unknown one.
@@ -71,13 +78,13 @@ struct GatewayEndToEndTests {
         try await gateway.waitUntilReady()
         do {
             let documents = Requests.mixedDocuments(count: 3)
-            let body = Requests.operation(reference: "ref-1", documents: documents)
+            let body = try Requests.operation(reference: "ref-1", documents: documents)
             let first = try await gateway.request(.POST, "/v1/operations", body: body)
             let again = try await gateway.request(.POST, "/v1/operations", body: body)
             #expect(first.status == 202)
             #expect(again.json["id"] as? String == first.json["id"] as? String)
 
-            let different = Requests.operation(reference: "ref-1", documents: Array(documents.prefix(2)))
+            let different = try Requests.operation(reference: "ref-1", documents: Array(documents.prefix(2)))
             let conflict = try await gateway.request(.POST, "/v1/operations", body: different)
             #expect(conflict.status == 409)
             #expect(conflict.json["errorCode"] as? String == "EXTERNAL_REFERENCE_CONFLICT")
@@ -92,18 +99,23 @@ struct GatewayEndToEndTests {
             #expect(malformed.json["errorCodeDescription"] is String)
             #expect(malformed.json["causeMessage"] is String)
 
-            let missingField = try await gateway.request(.POST, "/v1/operations", body: Data(#"{"externalReference":"x"}"#.utf8))
+            let missingField = try await gateway.request(
+                .POST, "/v1/operations", body: Data(#"{"externalReference":"x"}"#.utf8))
             #expect(missingField.status == 400)
             #expect((missingField.json["causeMessage"] as? String)?.contains("documents") == true)
 
             // MIME-style line-wrapped base64 is accepted.
             let wrapped = Data(repeating: 0x41, count: 200).base64EncodedString(options: .lineLength64Characters)
-            let wrappedBody = try JSONSerialization.data(withJSONObject: ["documents": [["documentRequest": ["name": "w", "base64Content": wrapped]]]])
+            let wrappedBody = try JSONSerialization.data(withJSONObject: [
+                "documents": [["documentRequest": ["name": "w", "base64Content": wrapped]]]
+            ])
             #expect(wrapped.contains("\r\n"))
             #expect(try await gateway.request(.POST, "/v1/operations", body: wrappedBody).status == 202)
 
             let badBase64 = Data(#"{"documents":[{"documentRequest":{"name":"a","base64Content":"!!!"}}]}"#.utf8)
-            #expect(try await gateway.request(.POST, "/v1/operations", body: badBase64).json["errorCode"] as? String == "INVALID_BASE64")
+            #expect(
+                try await gateway.request(.POST, "/v1/operations", body: badBase64).json["errorCode"] as? String
+                    == "INVALID_BASE64")
 
             let noCredentials = try await gateway.request(.POST, "/v1/operations", user: nil, body: body)
             #expect(noCredentials.status == 401)
@@ -123,28 +135,34 @@ struct GatewayEndToEndTests {
         try await gateway.waitUntilReady()
         do {
             let form = Data("grant_type=client_credentials&client_id=bob&client_secret=bob-secret".utf8)
-            let token = try await gateway.request(.POST, "/oauth/token", user: nil, body: form,
-                                                  headers: [("Content-Type", "application/x-www-form-urlencoded")])
+            let token = try await gateway.request(
+                .POST, "/oauth/token", user: nil, body: form,
+                headers: [("Content-Type", "application/x-www-form-urlencoded")])
             #expect(token.status == 200)
             let accessToken = try #require(token.json["access_token"] as? String)
             #expect(token.json["token_type"] as? String == "Bearer")
-            let refused = try await gateway.request(.POST, "/oauth/token", user: nil,
-                                                    body: Data("grant_type=client_credentials&client_id=bob&client_secret=x".utf8),
-                                                    headers: [("Content-Type", "application/x-www-form-urlencoded")])
+            let refused = try await gateway.request(
+                .POST, "/oauth/token", user: nil,
+                body: Data("grant_type=client_credentials&client_id=bob&client_secret=x".utf8),
+                headers: [("Content-Type", "application/x-www-form-urlencoded")])
             #expect(refused.status == 401)
 
             let documents = Requests.mixedDocuments(count: 4, seed: 7)
             let sync = try await gateway.request(
                 .POST, "/signstash/einvoice-integration-client-ws/api/v0/document/sign/base64/", user: nil,
-                body: Requests.operation(reference: "sync-1", documents: documents), authorization: "Bearer \(accessToken)")
+                body: try Requests.operation(reference: "sync-1", documents: documents),
+                authorization: "Bearer \(accessToken)")
             #expect(sync.status == 200)
             #expect(sync.json["status"] as? String == "EXECUTED")
             let list = try #require(sync.json["documentList"] as? [[String: Any]])
             #expect(list.count == 4)
             for (entry, document) in zip(list, documents) {
                 let signature = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
-                #expect(try Tools.opensslVerifyDetached(signature: signature, content: document.content,
-                                                        trusting: gateway.developmentCertificate).status == 0)
+                #expect(
+                    try Tools.opensslVerifyDetached(
+                        signature: signature, content: document.content,
+                        trusting: gateway.developmentCertificate
+                    ).status == 0)
             }
             // The bearer token's operation belongs to bob.
             let id = try #require(sync.json["id"] as? String)
@@ -152,8 +170,9 @@ struct GatewayEndToEndTests {
             #expect(try await gateway.request(.GET, "/v1/operations/\(id)", user: "alice").status == 404)
 
             // Prefer: wait answers 200 with the finished operation.
-            let waited = try await gateway.request(.POST, "/v1/operations", body: Requests.operation(reference: nil, documents: documents),
-                                                   headers: [("Prefer", "wait=30")])
+            let waited = try await gateway.request(
+                .POST, "/v1/operations", body: try Requests.operation(reference: nil, documents: documents),
+                headers: [("Prefer", "wait=30")])
             #expect(waited.status == 200)
             #expect(waited.json["status"] as? String == "EXECUTED")
         } catch {
@@ -163,11 +182,13 @@ struct GatewayEndToEndTests {
     }
 
     @Test func killingASignerLosesNothing() async throws {
-        let gateway = try GatewayProcess(localSigners: 2, extraArguments: ["--heartbeat", "0.2", "--signer-slots", "2"])
+        let gateway = try GatewayProcess(
+            localSigners: 2, extraArguments: ["--heartbeat", "0.2", "--signer-slots", "2"])
         try await gateway.waitUntilReady(signers: 2)
         do {
             let documents = Requests.mixedDocuments(count: 600, seed: 3)
-            let start = try await gateway.request(.POST, "/v1/operations", body: Requests.operation(reference: "kill", documents: documents))
+            let start = try await gateway.request(
+                .POST, "/v1/operations", body: try Requests.operation(reference: "kill", documents: documents))
             let id = try #require(start.json["id"] as? String)
             let victims = try gateway.signerPIDs()
             #expect(victims.count == 2)
@@ -186,8 +207,11 @@ struct GatewayEndToEndTests {
             // Every signature matches its own document: nothing mixed up.
             for index in stride(from: 0, to: documents.count, by: 25) {
                 let signature = try #require(Data(base64Encoded: list[index]["signedContent"] as? String ?? ""))
-                #expect(try Tools.opensslVerifyDetached(signature: signature, content: documents[index].content,
-                                                        trusting: gateway.developmentCertificate).status == 0)
+                #expect(
+                    try Tools.opensslVerifyDetached(
+                        signature: signature, content: documents[index].content,
+                        trusting: gateway.developmentCertificate
+                    ).status == 0)
             }
             // The supervisor replaced the killed signer.
             try await gateway.waitUntilReady(signers: 2)
@@ -216,7 +240,8 @@ struct GatewayEndToEndTests {
         do {
             try await gateway.waitUntilReady(signers: 1)
             let documents = Requests.mixedDocuments(count: 6, seed: 9)
-            let started = try await gateway.request(.POST, "/v1/operations", body: Requests.operation(reference: nil, documents: documents))
+            let started = try await gateway.request(
+                .POST, "/v1/operations", body: try Requests.operation(reference: nil, documents: documents))
             let id = try #require(started.json["id"] as? String)
             #expect(try await gateway.waitForCompletion(id)["status"] as? String == "EXECUTED")
             // SIGTERM: the signer drains, says DISCONNECT and exits 0; the gateway forgets it at once.
@@ -255,11 +280,13 @@ struct GatewayEndToEndTests {
     @Test func missingClientConfigurationStopsTheGateway() async throws {
         let directory = try Tools.temporaryDirectory("noconfig")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try Tools.run(Tools.binDirectory.appendingPathComponent("signet-gateway").path,
-                                   ["--work-folder", directory.path, "--state-dir", directory.path, "--local-signers", "0"])
+        let output = try Tools.run(
+            Tools.binDirectory.appendingPathComponent("signet-gateway").path,
+            ["--work-folder", directory.path, "--state-dir", directory.path, "--local-signers", "0"])
         #expect(output.status != 0)
         #expect(output.stderr.contains("client-services-config.json"))
-        let badFlag = try Tools.run(Tools.binDirectory.appendingPathComponent("signet-gateway").path, ["--no-such-flag", "1"])
+        let badFlag = try Tools.run(
+            Tools.binDirectory.appendingPathComponent("signet-gateway").path, ["--no-such-flag", "1"])
         #expect(badFlag.status != 0)
         #expect(badFlag.stderr.contains("--no-such-flag"))
     }

@@ -11,8 +11,15 @@ struct PAdESEndToEndTests {
         try await gateway.waitUntilReady(signers: 2)
         let ws = try Workspace()
         do {
-            try ws.write("in.ps", text: "%!PS\n/Helvetica findfont 14 scalefont setfont 72 700 moveto (Invoice 7) show showpage\n")
-            try Shell.check("gs", ["-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", "-sOutputFile=" + ws.path("gs.pdf"), ws.path("in.ps")])
+            try ws.write(
+                "in.ps",
+                text: "%!PS\n/Helvetica findfont 14 scalefont setfont 72 700 moveto (Invoice 7) show showpage\n")
+            try Shell.check(
+                "gs",
+                [
+                    "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", "-sOutputFile=" + ws.path("gs.pdf"),
+                    ws.path("in.ps"),
+                ])
             try Shell.check("qpdf", ["--object-streams=generate", ws.path("gs.pdf"), ws.path("objstm.pdf")])
             let pdfs: [(String, Data)] = [
                 ("plain.pdf", Samples.pdf(text: "Invoice 1")),
@@ -21,23 +28,36 @@ struct PAdESEndToEndTests {
             ]
             var documents: [[String: Any]] = pdfs.map { name, content in
                 [
-                    "documentRequest": ["name": name, "contentType": "application/pdf", "base64Content": content.base64EncodedString()],
+                    "documentRequest": [
+                        "name": name, "contentType": "application/pdf", "base64Content": content.base64EncodedString(),
+                    ],
                     "signatureInfo": ["signatureType": "PAdES", "reason": "Invoice approval", "location": "Lyon"],
                 ]
             }
             documents.append([
-                "documentRequest": ["name": "visible.pdf", "contentType": "application/pdf", "base64Content": pdfs[1].1.base64EncodedString()],
+                "documentRequest": [
+                    "name": "visible.pdf", "contentType": "application/pdf",
+                    "base64Content": pdfs[1].1.base64EncodedString(),
+                ],
                 "signatureInfo": [
                     "signatureType": "PAdES",
-                    "visibleSignatureInfo": ["type": "COORDINATE", "position": "page=1,x=72,y=100", "area": ["width": 200, "height": 50]],
+                    "visibleSignatureInfo": [
+                        "type": "COORDINATE", "position": "page=1,x=72,y=100", "area": ["width": 200, "height": 50],
+                    ],
                 ],
             ])
             documents.append([
-                "documentRequest": ["name": "broken.pdf", "contentType": "application/pdf", "base64Content": Data("not a pdf at all".utf8).base64EncodedString()],
+                "documentRequest": [
+                    "name": "broken.pdf", "contentType": "application/pdf",
+                    "base64Content": Data("not a pdf at all".utf8).base64EncodedString(),
+                ],
                 "signatureInfo": ["signatureType": "PAdES"],
             ])
-            let body = try JSONSerialization.data(withJSONObject: ["externalReference": "pades-1", "documents": documents])
-            let started = try await gateway.request(.POST, "/v1/operations", body: body, headers: [("Prefer", "wait=60")])
+            let body = try JSONSerialization.data(withJSONObject: [
+                "externalReference": "pades-1", "documents": documents,
+            ])
+            let started = try await gateway.request(
+                .POST, "/v1/operations", body: body, headers: [("Prefer", "wait=60")])
             #expect(started.status == 200)
             #expect(started.json["status"] as? String == "EXECUTED")
             let id = try #require(started.json["id"] as? String)
@@ -63,11 +83,20 @@ struct PAdESEndToEndTests {
                 #expect(try Shell.run("qpdf", ["--check", path]).status == 0)
                 let pdfsig = try Shell.run("pdfsig", [path])
                 #expect(pdfsig.stdout.contains("Signature is Valid"), "\(pdfsig.output)")
-                let pyhanko = try Shell.run("pyhanko", ["sign", "validate", "--no-revocation-check", "--trust", gateway.developmentCertificate.path,
-                                                       "--trust-replace", path])
+                let pyhanko = try Shell.run(
+                    "pyhanko",
+                    [
+                        "sign", "validate", "--no-revocation-check", "--trust", gateway.developmentCertificate.path,
+                        "--trust-replace", path,
+                    ])
                 #expect(pyhanko.status == 0, "\(pyhanko.output)")
-                let attributes = try Shell.check("python", [Shell.packageRoot.appendingPathComponent("Tests/tools/pades_attributes.py").path, path]).stdout
-                #expect(attributes.contains(#""signed": ["1.2.840.113549.1.9.16.2.47", "1.2.840.113549.1.9.3", "1.2.840.113549.1.9.4"]"#), "\(attributes)")
+                let attributes = try Shell.check(
+                    "python", [Shell.packageRoot.appendingPathComponent("Tests/tools/pades_attributes.py").path, path]
+                ).stdout
+                #expect(
+                    attributes.contains(
+                        #""signed": ["1.2.840.113549.1.9.16.2.47", "1.2.840.113549.1.9.3", "1.2.840.113549.1.9.4"]"#),
+                    "\(attributes)")
                 #expect(attributes.contains(#""subFilter": "ETSI.CAdES.detached""#))
             }
         } catch {
@@ -84,21 +113,33 @@ struct PAdESEndToEndTests {
         let ws = try Workspace()
         do {
             let original = Samples.pdf(text: "Invoice T")
-            let body = try JSONSerialization.data(withJSONObject: ["documents": [[
-                "documentRequest": ["name": "t.pdf", "contentType": "application/pdf", "base64Content": original.base64EncodedString()],
-                "signatureInfo": ["signatureType": "PAdES", "applyTimestamp": true],
-            ]]])
-            let answer = try await gateway.request(.POST, "/signstash/einvoice-integration-client-ws/api/v0/document/sign/base64/", body: body)
+            let body = try JSONSerialization.data(withJSONObject: [
+                "documents": [
+                    [
+                        "documentRequest": [
+                            "name": "t.pdf", "contentType": "application/pdf",
+                            "base64Content": original.base64EncodedString(),
+                        ],
+                        "signatureInfo": ["signatureType": "PAdES", "applyTimestamp": true],
+                    ]
+                ]
+            ])
+            let answer = try await gateway.request(
+                .POST, "/signstash/einvoice-integration-client-ws/api/v0/document/sign/base64/", body: body)
             let entry = try #require((answer.json["documentList"] as? [[String: Any]])?.first)
             #expect(entry["signStatus"] as? String == "SIGNED", "\(entry)")
             let signed = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
             try signed.write(to: URL(fileURLWithPath: ws.path("bt.pdf")))
-            let validation = try Shell.run("pyhanko", [
-                "sign", "validate", "--no-revocation-check", "--pretty-print", "--trust", gateway.developmentCertificate.path,
-                "--trust", tsa.certificate.path, "--trust-replace", ws.path("bt.pdf"),
-            ])
+            let validation = try Shell.run(
+                "pyhanko",
+                [
+                    "sign", "validate", "--no-revocation-check", "--pretty-print", "--trust",
+                    gateway.developmentCertificate.path,
+                    "--trust", tsa.certificate.path, "--trust-replace", ws.path("bt.pdf"),
+                ])
             #expect(validation.status == 0, "\(validation.output)")
-            #expect(validation.stdout.contains("The timestamp token is cryptographically sound."), "\(validation.output)")
+            #expect(
+                validation.stdout.contains("The timestamp token is cryptographically sound."), "\(validation.output)")
         } catch {
             Issue.record("\(error)\n\(gateway.log())")
         }

@@ -23,19 +23,21 @@ final class GatewayProcess: @unchecked Sendable {
         let work = directory.appendingPathComponent("work")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let config = Self.clients.mapValues { ["secret": $0] }
-        try JSONSerialization.data(withJSONObject: config).write(to: work.appendingPathComponent("client-services-config.json"))
+        try JSONSerialization.data(withJSONObject: config).write(
+            to: work.appendingPathComponent("client-services-config.json"))
         port = try Tools.freePort()
         signerPort = try Tools.freePort()
         logFile = directory.appendingPathComponent("gateway.log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)
         process.executableURL = Tools.binDirectory.appendingPathComponent("signet-gateway")
-        process.arguments = [
-            "--host", "127.0.0.1", "--port", "\(port)", "--server.host.port=127.0.0.1:\(port)",
-            "--signer-endpoint", "tcp://127.0.0.1:\(signerPort)",
-            "--work-folder", work.path, "--state-dir", stateDirectory.path,
-            "--local-signers", "\(localSigners)",
-        ] + extraArguments
+        process.arguments =
+            [
+                "--host", "127.0.0.1", "--port", "\(port)", "--server.host.port=127.0.0.1:\(port)",
+                "--signer-endpoint", "tcp://127.0.0.1:\(signerPort)",
+                "--work-folder", work.path, "--state-dir", stateDirectory.path,
+                "--local-signers", "\(localSigners)",
+            ] + extraArguments
         process.standardOutput = log
         process.standardError = log
         try process.run()
@@ -85,7 +87,8 @@ final class GatewayProcess: @unchecked Sendable {
         request.method = method
         if let user {
             let secret = Self.clients[user] ?? "wrong"
-            request.headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(secret)".utf8).base64EncodedString())
+            request.headers.add(
+                name: "Authorization", value: "Basic " + Data("\(user):\(secret)".utf8).base64EncodedString())
         }
         if let authorization { request.headers.replaceOrAdd(name: "Authorization", value: authorization) }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -97,11 +100,14 @@ final class GatewayProcess: @unchecked Sendable {
         }
         let response = try await client.execute(request, timeout: .seconds(120))
         let collected = try await response.body.collect(upTo: 1 << 30)
-        return HTTPResult(status: response.status.code, headers: response.headers, body: Data(collected.readableBytesView))
+        return HTTPResult(
+            status: response.status.code, headers: response.headers, body: Data(collected.readableBytesView))
     }
 
     /// Polls an operation until it is no longer PENDING_EXECUTION.
-    func waitForCompletion(_ id: String, user: String = "alice", timeout: Duration = .seconds(120)) async throws -> [String: Any] {
+    func waitForCompletion(_ id: String, user: String = "alice", timeout: Duration = .seconds(120)) async throws
+        -> [String: Any]
+    {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while ContinuousClock.now < deadline {
             let status = try await request(.GET, "/v1/operations/\(id)", user: user).json
@@ -142,7 +148,7 @@ enum Requests {
         var signatureType = "CAdES"
     }
 
-    static func operation(reference: String?, documents: [Document]) -> Data {
+    static func operation(reference: String?, documents: [Document]) throws -> Data {
         var object: [String: Any] = [
             "description": "test",
             "documents": documents.map { document in
@@ -156,7 +162,7 @@ enum Requests {
             },
         ]
         if let reference { object["externalReference"] = reference }
-        return try! JSONSerialization.data(withJSONObject: object)
+        return try JSONSerialization.data(withJSONObject: object)
     }
 
     /// A mixed batch: minimal PDFs, XML invoices and random binary blobs.
@@ -164,14 +170,20 @@ enum Requests {
         (0..<count).map { index in
             switch index % 3 {
             case 0:
-                Document(name: "invoice-\(seed)-\(index).pdf", contentType: "application/pdf", content: Samples.pdf(text: "Invoice \(seed)-\(index)"))
+                Document(
+                    name: "invoice-\(seed)-\(index).pdf", contentType: "application/pdf",
+                    content: Samples.pdf(text: "Invoice \(seed)-\(index)"))
             case 1:
                 Document(
                     name: "invoice-\(seed)-\(index).xml", contentType: "application/xml",
-                    content: Data("<?xml version=\"1.0\"?><Invoice><ID>\(seed)-\(index)</ID><Total>\(index * 10)</Total></Invoice>".utf8))
+                    content: Data(
+                        "<?xml version=\"1.0\"?><Invoice><ID>\(seed)-\(index)</ID><Total>\(index * 10)</Total></Invoice>"
+                            .utf8))
             default:
-                Document(name: "blob-\(seed)-\(index).bin", contentType: "application/octet-stream",
-                         content: Data((0..<(1000 + index * 37)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index &+ seed) }))
+                Document(
+                    name: "blob-\(seed)-\(index).bin", contentType: "application/octet-stream",
+                    content: Data(
+                        (0..<(1000 + index * 37)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index &+ seed) }))
             }
         }
     }

@@ -21,12 +21,15 @@ struct DispatcherTests {
     func result(_ job: JobRef, attempt: Int, digest: String? = nil) -> WireMessage {
         let header = WireMessage.Job(
             id: .init(operationID: job.operationID, document: job.document, attempt: attempt),
-            contentDigest: digest ?? job.contentDigest, name: "n", contentType: "t", signature: .init(signatureType: "CAdES"))
+            contentDigest: digest ?? job.contentDigest, name: "n", contentType: "t",
+            signature: .init(signatureType: "CAdES"))
         return .result(.init(job: header, signed: true), body: [1])
     }
 
     func sentJobs(_ actions: [D.Action]) -> [(peer: [UInt8], job: JobRef, attempt: Int)] {
-        actions.compactMap { if case .sendJob(let peer, let job, let attempt) = $0 { (peer, job, attempt) } else { nil } }
+        actions.compactMap {
+            if case .sendJob(let peer, let job, let attempt) = $0 { (peer, job, attempt) } else { nil }
+        }
     }
 
     @Test func jobsGoOnlyToSignersWithCreditAndSpreadEvenly() {
@@ -84,7 +87,8 @@ struct DispatcherTests {
     }
 
     @Test func expiredLeasesAreRetriedThenGivenUp() {
-        var dispatcher = D(configuration: .init(heartbeatInterval: .seconds(1), liveness: 1000, lease: .seconds(10), maxAttempts: 2))
+        var dispatcher = D(
+            configuration: .init(heartbeatInterval: .seconds(1), liveness: 1000, lease: .seconds(10), maxAttempts: 2))
         _ = dispatcher.received(ready(10), from: a, now: t0)
         let job = jobs(1)[0]
         _ = dispatcher.enqueue([job], now: t0)

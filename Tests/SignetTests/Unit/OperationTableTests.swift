@@ -5,12 +5,16 @@ import Testing
 @testable import Gateway
 
 struct OperationTableTests {
-    func operation(_ id: String, client: String = "alice", reference: String? = "ref", fingerprint: String = "f1", documents: Int = 2) -> Gateway.Operation {
+    func operation(
+        _ id: String, client: String = "alice", reference: String? = "ref", fingerprint: String = "f1",
+        documents: Int = 2
+    ) -> Gateway.Operation {
         Gateway.Operation(
             id: id, clientID: client, externalReference: reference, idempotencyKey: nil, description: nil,
             fingerprint: fingerprint, creationDate: Date(timeIntervalSince1970: 0), finishedDate: nil,
             documents: (0..<documents).map { _ in
-                DocumentRecord(name: "d", contentType: "t", signature: .init(signatureType: "CAdES"), contentDigest: "x")
+                DocumentRecord(
+                    name: "d", contentType: "t", signature: .init(signatureType: "CAdES"), contentDigest: "x")
             })
     }
 
@@ -42,7 +46,9 @@ struct OperationTableTests {
         #expect(table.record(.signed, operationID: "1", document: 0, at: now) == .recorded(operationFinished: false))
         #expect(table.record(.failed(code: "X", message: nil), operationID: "1", document: 0, at: now) == .alreadyFinal)
         #expect(table.pendingDocuments().map(\.document) == [1])
-        #expect(table.record(.failed(code: "PDF_ENCRYPTED", message: "m"), operationID: "1", document: 1, at: now) == .recorded(operationFinished: true))
+        #expect(
+            table.record(.failed(code: "PDF_ENCRYPTED", message: "m"), operationID: "1", document: 1, at: now)
+                == .recorded(operationFinished: true))
         let finished = table.operations["1"]
         #expect(finished?.status == .executed)
         #expect(finished?.documents[1].signError == "PDF_ENCRYPTED")

@@ -5,7 +5,8 @@ struct WireMessageTests {
     @Test func everyCommandRoundTrips() throws {
         let job = WireMessage.Job(
             id: .init(operationID: "op", document: 3, attempt: 2), contentDigest: "abc", name: "a.pdf",
-            contentType: "application/pdf", signature: .init(signatureType: "PAdES", reason: "r", location: "l", applyTimestamp: true))
+            contentType: "application/pdf",
+            signature: .init(signatureType: "PAdES", reason: "r", location: "l", applyTimestamp: true))
         let messages: [WireMessage] = [
             .ready(.init(signerID: "s", credit: 4, pid: 9, host: "h")),
             .job(job, body: [1, 2, 3]),
