@@ -12,7 +12,7 @@ STATE ?= ./state
 PORT ?= 8080
 ARGS ?=
 
-.PHONY: run build test deps test-deps lint bench clean
+.PHONY: run build test test-tsan deps test-deps lint bench clean
 
 define install_missing
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -49,6 +49,12 @@ lint:
 test: test-deps lint
 	swift build --build-tests
 	swift test --skip-build
+
+# The concurrency-heavy tests under ThreadSanitizer, with TSan-built gateway and signer binaries.
+TSAN_TESTS := ZMQChannel|SignerSession|Dispatcher|GatewayEndToEnd|Timestamp
+test-tsan: test-deps
+	swift build --build-tests --sanitize=thread --scratch-path .build-tsan
+	SIGNET_BIN_DIR=$(CURDIR)/.build-tsan/debug swift test --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_TESTS)'
 
 # Throughput against this machine's limit (see docs/benchmarks.md).
 bench: build

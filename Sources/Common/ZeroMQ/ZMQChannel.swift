@@ -3,7 +3,6 @@ import Foundation
 #if canImport(Glibc)
     import Glibc
 #endif
-import Synchronization
 
 /// A ZeroMQ socket bridged to Swift concurrency.
 ///
@@ -18,9 +17,9 @@ public final class ZMQChannel: Sendable {
     /// The endpoint actually bound or connected (resolves `*` ports).
     public let endpoint: String
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let wakeFD: Int32
-    private let finished: Mutex<[CheckedContinuation<Void, Never>]?>
+    private let finished: Locked<[CheckedContinuation<Void, Never>]?>
 
     private struct State {
         var outbox: [ZMQMessage] = []
@@ -36,8 +35,8 @@ public final class ZMQChannel: Sendable {
         self.inbound = inbound
         self.endpoint = endpoint
         self.wakeFD = wakeFD
-        self.state = Mutex(State())
-        self.finished = Mutex([])
+        self.state = Locked(State())
+        self.finished = Locked([])
     }
 
     /// Creates the socket on a new thread, applies `options`, binds or connects, and returns once

@@ -1,14 +1,14 @@
+import Common
 import Crypto
 import Foundation
 import Hummingbird
-import Synchronization
 
 /// Authenticates requests with HTTP Basic (client id and secret) or with a bearer token issued by
 /// `POST /oauth/token`. Tokens are random 256-bit values kept only as their SHA-256.
 final class Authenticator: Sendable {
     let clients: ClientServices
     let tokenLifetime: Duration
-    private let tokens = Mutex<[[UInt8]: (clientID: String, expiry: ContinuousClock.Instant)]>([:])
+    private let tokens = Locked<[[UInt8]: (clientID: String, expiry: ContinuousClock.Instant)]>([:])
 
     init(clients: ClientServices, tokenLifetime: Duration) {
         self.clients = clients

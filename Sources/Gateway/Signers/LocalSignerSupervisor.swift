@@ -1,7 +1,7 @@
+import Common
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// Starts `count` signer processes on this host, restarts one that exits (with backoff), and
 /// stops them gracefully (SIGTERM, then SIGKILL after a grace period) when the gateway stops.
@@ -17,7 +17,7 @@ final class LocalSignerSupervisor: Service, Sendable {
     private let configuration: Configuration
     private let endpoint: @Sendable () async throws -> String
     private let logger: Logger
-    private let state = Mutex<State>(State())
+    private let state = Locked(State())
 
     private struct State {
         var stopping = false
