@@ -38,7 +38,7 @@ struct SignerConfiguration: Sendable {
         if let liveness = try flags.int("liveness", in: 2...100) { self.liveness = liveness }
         if let grace = try flags.seconds("shutdown-grace", in: 0...600) { shutdownGrace = grace }
         if let exitWithParent = try flags.bool("exit-with-parent") { self.exitWithParent = exitWithParent }
-        if let level = flags.string("log-level") { logLevel = level }
+        if let level = try flags.choice("log-level", in: CommandLineFlags.logLevels) { logLevel = level }
         tsaURL = flags.string("tsa-url")
         _ = flags.string("help")
         try flags.checkAllUsed()

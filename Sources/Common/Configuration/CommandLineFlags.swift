@@ -64,6 +64,17 @@ public struct CommandLineFlags: Sendable {
         }
     }
 
+    /// One of `choices`, compared case-insensitively and returned lowercased.
+    public mutating func choice(_ name: String, in choices: [String]) throws -> String? {
+        guard let text = string(name) else { return nil }
+        guard choices.contains(text.lowercased()) else {
+            throw Problem("--\(name) must be one of \(choices.joined(separator: ", ")), not '\(text)'")
+        }
+        return text.lowercased()
+    }
+
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
     /// Fails on any flag no component read: a typo must not be silently ignored.
     public func checkAllUsed() throws {
         let unknown = Set(values.keys).subtracting(consumed).sorted()

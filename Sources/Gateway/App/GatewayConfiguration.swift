@@ -80,7 +80,7 @@ struct GatewayConfiguration: Sendable {
         if let count = try flags.int("max-documents", in: 1...1_000_000) { maxDocuments = count }
         if let wait = try flags.seconds("max-wait", in: 0...3600) { maxWait = wait }
         if let timeout = try flags.seconds("sync-timeout", in: 1...3600) { syncTimeout = timeout }
-        if let level = flags.string("log-level") { logLevel = level }
+        if let level = try flags.choice("log-level", in: CommandLineFlags.logLevels) { logLevel = level }
         if let url = flags.string("tsa-url") {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw CommandLineFlags.Problem("--tsa-url must be an http(s) URL, not '\(url)'")

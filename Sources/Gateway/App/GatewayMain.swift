@@ -29,8 +29,6 @@ struct GatewayMain {
                 printReadyLine(configuration: configuration, port: port, signerEndpoint: endpoint)
             }
             try await built.application.runService()
-        } catch let error as StartupError {
-            fail("signet-gateway: \(error)")
         } catch {
             fail("signet-gateway: \(error)")
         }

@@ -40,5 +40,8 @@ struct CommandLineFlagsTests {
         var flags = try CommandLineFlags(["--port", "http", "--typo", "1"])
         #expect(throws: CommandLineFlags.Problem.self) { try flags.int("port", in: 0...65535) }
         #expect(throws: CommandLineFlags.Problem.self) { try flags.checkAllUsed() }
+        var levels = try CommandLineFlags(["--log-level", "DEBUG", "--other", "loud"])
+        #expect(try levels.choice("log-level", in: CommandLineFlags.logLevels) == "debug")
+        #expect(throws: CommandLineFlags.Problem.self) { try levels.choice("other", in: CommandLineFlags.logLevels) }
     }
 }
