@@ -99,7 +99,7 @@ actor SignerHub: Service {
                                 "signer.host": "\(ready.host)",
                             ])
                     }
-                    perform(dispatcher.received(message, from: peer, now: clock.now), results: message)
+                    perform(dispatcher.received(message, from: peer, now: clock.now), receiving: message)
                 } catch {
                     logger.warning("undecodable signer message", metadata: ["error": "\(error)"])
                     channel.send([peer] + WireMessage.disconnect(reason: "protocol error").encode())
@@ -116,7 +116,9 @@ actor SignerHub: Service {
         }
     }
 
-    private func perform(_ actions: [Dispatcher<ContinuousClock.Instant>.Action], results message: WireMessage? = nil) {
+    /// Carries out the dispatcher's actions; `message` is the one that caused them (its RESULT body is recorded).
+    private func perform(_ actions: [Dispatcher<ContinuousClock.Instant>.Action], receiving message: WireMessage? = nil)
+    {
         guard let channel else { return }
         for action in actions {
             switch action {
