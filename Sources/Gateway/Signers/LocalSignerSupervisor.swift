@@ -43,13 +43,19 @@ final class LocalSignerSupervisor: Service, Sendable {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: configuration.executable])
         }
         let gateway = try await endpoint()
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                for slot in 0..<configuration.count {
-                    group.addTask { await self.supervise(slot: slot, gateway: gateway) }
+        // Graceful shutdown and cancellation (another service failed, e.g. the HTTP port is
+        // taken) both stop the signers; waiting for a child that is never told to stop would hang.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withTaskGroup(of: Void.self) { group in
+                    for slot in 0..<configuration.count {
+                        group.addTask { await self.supervise(slot: slot, gateway: gateway) }
+                    }
                 }
+            } onGracefulShutdown: {
+                self.stopAll()
             }
-        } onGracefulShutdown: {
+        } onCancel: {
             self.stopAll()
         }
     }

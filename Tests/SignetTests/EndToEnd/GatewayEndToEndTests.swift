@@ -277,6 +277,26 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
+    /// Another service failing (here: the HTTP port is taken) stops the whole gateway, signers
+    /// included, instead of hanging.
+    @Test func aTakenHTTPPortStopsTheGatewayAndItsSigners() async throws {
+        let first = try GatewayProcess(localSigners: 1)
+        try await first.waitUntilLive()
+        let work = first.directory.appendingPathComponent("work").path
+        let second = try Tools.run(
+            "timeout",
+            [
+                "-k", "5", "30", Tools.binDirectory.appendingPathComponent("signet-gateway").path,
+                "--host", "127.0.0.1", "--port", "\(first.port)", "--signer-endpoint",
+                "tcp://127.0.0.1:\(try Tools.freePort())",
+                "--work-folder", work, "--state-dir", first.stateDirectory.path, "--local-signers", "1",
+            ])
+        #expect(
+            second.status != 0 && second.status != 124 && second.status != 137,
+            "exit \(second.status): \(second.stderr)")
+        try await first.stop()
+    }
+
     @Test func missingClientConfigurationStopsTheGateway() async throws {
         let directory = try Tools.temporaryDirectory("noconfig")
         defer { try? FileManager.default.removeItem(at: directory) }
