@@ -46,15 +46,19 @@ run: build $(WORK)/client-services-config.json
 lint:
 	swift format lint --strict -r Sources Tests Package.swift
 
+# Suites run one after another: the end-to-end ones start whole systems of processes and check
+# liveness and draining, which must not compete with other suites for the two cores.
 test: test-deps lint
 	swift build --build-tests
-	swift test --skip-build
+	swift test --skip-build --no-parallel
 
-# The concurrency-heavy tests under ThreadSanitizer, with TSan-built gateway and signer binaries.
-TSAN_TESTS := ZMQChannel|SignerSession|Dispatcher|GatewayEndToEnd|Timestamp
+# The concurrency-heavy tests under ThreadSanitizer, with TSan-built gateway and signer binaries:
+# every end-to-end suite (named *EndToEndTests) and the in-process ones that run threads. A
+# sanitizer report from any process a test started fails that test (its log is scanned).
+TSAN_TESTS := SignetTests\.(ZMQChannelTests|SignerSessionTests|DispatcherTests|GatewayAPITests|TimestampTests|[A-Za-z]+EndToEndTests)/
 test-tsan: test-deps
 	swift build --build-tests --sanitize=thread --scratch-path .build-tsan
-	SIGNET_BIN_DIR=$(CURDIR)/.build-tsan/debug swift test --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_TESTS)'
+	SIGNET_BIN_DIR=$(CURDIR)/.build-tsan/debug swift test --skip-build --no-parallel --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_TESTS)'
 
 # Throughput against this machine's limit (see docs/benchmarks.md).
 bench: build

@@ -13,10 +13,16 @@ struct SignerConfiguration: Sendable {
     var exitWithParent = false
     var logLevel = "info"
     var tsaURL: String?
+    /// The gateway's CURVE public key (Z85), and this signer's key pair.
+    var gatewayPublicKey: String?
+    var curveKeys: CurveKeyPair?
 
     static let usage = """
         signet-signer: a Signet signing worker (see docs/protocol.md)
           --gateway tcp://HOST:PORT     gateway signer endpoint (repeat the flag or comma-separate for several)
+          --gateway-public-key KEY|FILE the gateway's CURVE public key (Z85, or a file holding it: STATE/signer-curve.pub)
+          --curve-key FILE              this signer's CURVE secret key file (mode 0600), authorized at the gateway
+          --generate-curve-key FILE     write a new secret key file, print its public key, and exit
           --signing-key FILE            PEM private key (default ./work/signing-key.pem)
           --signing-cert FILE           PEM certificate chain, leaf first (default ./work/signing-cert.pem)
           --slots N                     jobs taken at once (default 2 x cores)
@@ -40,6 +46,20 @@ struct SignerConfiguration: Sendable {
         if let exitWithParent = try flags.bool("exit-with-parent") { self.exitWithParent = exitWithParent }
         if let level = try flags.choice("log-level", in: CommandLineFlags.logLevels) { logLevel = level }
         tsaURL = flags.string("tsa-url")
+        if let key = flags.string("gateway-public-key") {
+            gatewayPublicKey =
+                CurveKeyPair.decode(key) != nil
+                ? key : try CurveKeyPair.readKey(file: key)
+        }
+        if let file = flags.string("curve-key") { curveKeys = try CurveKeyPair.load(secretKeyFile: file) }
+        guard (gatewayPublicKey == nil) == (curveKeys == nil) else {
+            throw CommandLineFlags.Problem("--gateway-public-key and --curve-key go together")
+        }
+        if gatewayPublicKey == nil, let plain = gateways.first(where: { $0.hasPrefix("tcp://") }) {
+            throw CommandLineFlags.Problem(
+                "\(plain) is a CURVE endpoint: give --gateway-public-key (the gateway's STATE/signer-curve.pub) and --curve-key (make one with --generate-curve-key FILE)"
+            )
+        }
         _ = flags.string("help")
         try flags.checkAllUsed()
     }

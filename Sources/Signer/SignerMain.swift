@@ -13,10 +13,30 @@ struct SignerMain {
             print(SignerConfiguration.usage)
             return
         }
+        if let index = arguments.firstIndex(where: {
+            $0 == "--generate-curve-key" || $0.hasPrefix("--generate-curve-key=")
+        }) {
+            let argument = arguments[index]
+            let file =
+                argument.contains("=")
+                ? String(argument.drop(while: { $0 != "=" }).dropFirst()) : arguments.dropFirst(index + 1).first ?? ""
+            do {
+                let pair = try CurveKeyPair.generate()
+                try pair.write(
+                    secretKeyFile: file,
+                    comment: "Signet signer key: keep it secret; authorize its public key at the gateway")
+                print(pair.publicKey)
+            } catch {
+                FileHandle.standardError.write(Data("signet-signer: \(error)\n".utf8))
+                exit(1)
+            }
+            return
+        }
         let configuration: SignerConfiguration
         let backend: LocalKeyBackend
         do {
             configuration = try SignerConfiguration(arguments: arguments)
+            try PrivateFiles.checkOwnerOnly(configuration.signingKey, what: "signing key")
             backend = try LocalKeyBackend(keyFile: configuration.signingKey, certificateFile: configuration.signingCert)
         } catch {
             FileHandle.standardError.write(Data("signet-signer: \(error)\n".utf8))
@@ -50,7 +70,8 @@ func buildServiceGroup(configuration: SignerConfiguration, backend: LocalKeyBack
                 gateway: gateway, signerID: configuration.gateways.count == 1 ? signerID : "\(signerID)-\(index)",
                 slots: configuration.slots, heartbeatInterval: configuration.heartbeatInterval,
                 liveness: configuration.liveness, shutdownGrace: configuration.shutdownGrace,
-                exitWithParent: configuration.exitWithParent),
+                exitWithParent: configuration.exitWithParent,
+                curve: configuration.gatewayPublicKey.flatMap { key in configuration.curveKeys.map { (key, $0) } }),
             signer: signer, context: context, logger: logger)
     }
     return ServiceGroup(

@@ -16,6 +16,8 @@ actor SignerSession: Service {
         var liveness: Int
         var shutdownGrace: Duration
         var exitWithParent: Bool
+        /// The gateway's public key and this signer's key pair, for a CURVE endpoint.
+        var curve: (serverKey: String, keys: CurveKeyPair)? = nil
     }
 
     private let configuration: Configuration
@@ -28,7 +30,10 @@ actor SignerSession: Service {
     private var channel: ZMQChannel?
     private var busy = 0
     private var draining = false
-    private var unacked: [WireMessage.JobID: ZMQMessage] = [:]
+    /// The gateway answered the draining READY: no JOB is on its way any more.
+    private var drainConfirmed = false
+    /// Results sent and not yet ACKed, re-sent (marked `resent`) after registering again.
+    private var unacked: [WireMessage.JobID: (result: WireMessage.Result, body: [UInt8])] = [:]
     private var lastHeard: ContinuousClock.Instant
     private var lastSent: ContinuousClock.Instant
 
@@ -43,31 +48,51 @@ actor SignerSession: Service {
         self.lastSent = clock.now
     }
 
+    /// Connects, serves until the gateway goes silent, and connects again with a new socket (the
+    /// Paranoid Pirate worker of the ZeroMQ guide): libzmq gives up on a connection whose
+    /// handshake failed (a key not yet authorized), so only a new socket tries again. Un-ACKed
+    /// results survive the reconnection and are re-sent.
     func run() async throws {
+        await withGracefulShutdownHandler {
+            while !draining && !Task.isCancelled {
+                let channel: ZMQChannel
+                do {
+                    channel = try await connect()
+                } catch {
+                    logger.error("cannot connect to the gateway", metadata: ["error": "\(error)"])
+                    try? await clock.sleep(for: configuration.heartbeatInterval * configuration.liveness)
+                    continue
+                }
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await self.receiveLoop(channel) }
+                    group.addTask { await self.tickLoop() }
+                    await group.next()
+                    group.cancelAll()
+                }
+                if !draining { await channel.close() }
+            }
+        } onGracefulShutdown: {
+            Task { await self.drain() }
+        }
+        await channel?.close()
+        channel = nil
+    }
+
+    private func connect() async throws -> ZMQChannel {
         let channel = try await ZMQChannel.open(
             context: context, kind: .dealer,
             options: [
-                .linger(milliseconds: 0), .routingID(Array(configuration.signerID.utf8)),
+                // Long enough for the last RESULTs and the DISCONNECT to leave at shutdown.
+                .linger(milliseconds: 1000), .routingID(Array(configuration.signerID.utf8)),
                 .reconnectInterval(milliseconds: 100), .reconnectIntervalMax(milliseconds: 2000),
-            ],
+            ] + (configuration.curve.map { [.curveClient(serverKey: $0.serverKey, keys: $0.keys)] } ?? []),
             attach: .connect(configuration.gateway), name: "signer-dealer")
         self.channel = channel
         register()
         logger.info(
             "signer connecting",
             metadata: ["zmq.endpoint": "\(configuration.gateway)", "signer.slots": "\(configuration.slots)"])
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.receiveLoop(channel) }
-                group.addTask { await self.tickLoop() }
-                await group.next()
-                group.cancelAll()
-            }
-        } onGracefulShutdown: {
-            Task { await self.drain() }
-        }
-        await channel.close()
-        self.channel = nil
+        return channel
     }
 
     private var freeCredit: Int { draining ? 0 : max(0, configuration.slots - busy) }
@@ -78,8 +103,12 @@ actor SignerSession: Service {
             .ready(
                 .init(
                     signerID: configuration.signerID, credit: freeCredit, pid: getpid(),
-                    host: ProcessInfo.processInfo.hostName)))
-        for message in unacked.values { channel?.send(message); lastSent = clock.now }
+                    host: ProcessInfo.processInfo.hostName, draining: draining)))
+        for (result, body) in unacked.values {
+            var again = result
+            again.resent = true
+            send(.result(again, body: body))
+        }
         lastHeard = clock.now
     }
 
@@ -104,6 +133,8 @@ actor SignerSession: Service {
                 case .disconnect(let reason):
                     logger.notice("gateway asked to re-register", metadata: ["reason": "\(reason)"])
                     register()
+                case .drained:
+                    drainConfirmed = true
                 case .heartbeat, .ready, .result:
                     break
                 }
@@ -115,30 +146,29 @@ actor SignerSession: Service {
         busy += 1
         let signer = self.signer
         Task {
-            let result = await Self.sign(job, body: body, with: signer)
-            self.finish(job.id, message: result)
+            let (result, signed) = await Self.sign(job, body: body, with: signer)
+            self.finish(result, body: signed)
         }
     }
 
     /// Signs one document; every failure becomes a RESULT with its code, never a crash.
-    private static func sign(_ job: WireMessage.Job, body: [UInt8], with signer: DocumentSigner) async -> WireMessage {
+    private static func sign(_ job: WireMessage.Job, body: [UInt8], with signer: DocumentSigner) async -> (
+        WireMessage.Result, [UInt8]
+    ) {
         do {
             let signed = try await signer.sign(body, parameters: job.signature, expectedDigest: job.contentDigest)
-            return .result(.init(job: job, signed: true), body: signed)
+            return (.init(job: job, signed: true), signed)
         } catch let error as SigningError {
-            return .result(.init(job: job, signed: false, signError: error.code, errorMessage: error.message), body: [])
+            return (.init(job: job, signed: false, signError: error.code, errorMessage: error.message), [])
         } catch {
-            return .result(
-                .init(job: job, signed: false, signError: "SIGNING_FAILED", errorMessage: "\(error)"), body: [])
+            return (.init(job: job, signed: false, signError: "SIGNING_FAILED", errorMessage: "\(error)"), [])
         }
     }
 
-    private func finish(_ id: WireMessage.JobID, message: WireMessage) {
+    private func finish(_ result: WireMessage.Result, body: [UInt8]) {
         busy -= 1
-        let frames = message.encode()
-        unacked[id] = frames
-        channel?.send(frames)
-        lastSent = clock.now
+        unacked[result.id] = (result, body)
+        send(.result(result, body: body))
     }
 
     private func tickLoop() async {
@@ -149,9 +179,9 @@ actor SignerSession: Service {
                 logger.warning("parent gateway is gone; exiting")
                 exit(0)
             }
-            if lastHeard.duration(to: now) > configuration.heartbeatInterval * configuration.liveness {
-                logger.notice("gateway silent; registering again")
-                register()
+            if lastHeard.duration(to: now) > configuration.heartbeatInterval * configuration.liveness && !draining {
+                logger.notice("gateway silent; connecting again")
+                return
             } else if lastSent.duration(to: now) >= configuration.heartbeatInterval {
                 send(.heartbeat)
             }
@@ -164,16 +194,16 @@ actor SignerSession: Service {
         send(
             .ready(
                 .init(
-                    signerID: configuration.signerID, credit: 0, pid: getpid(), host: ProcessInfo.processInfo.hostName))
-        )
+                    signerID: configuration.signerID, credit: 0, pid: getpid(), host: ProcessInfo.processInfo.hostName,
+                    draining: true)))
+        // JOBs the gateway sent before it read the draining READY are still on their way until
+        // its DRAINED answer arrives (ZeroMQ keeps order); they are signed too.
         let deadline = clock.now.advanced(by: configuration.shutdownGrace)
-        while (busy > 0 || !unacked.isEmpty) && clock.now < deadline {
+        while (!drainConfirmed || busy > 0 || !unacked.isEmpty) && clock.now < deadline {
             try? await clock.sleep(for: .milliseconds(20))
         }
         send(.disconnect(reason: "shutting down"))
         logger.info("signer stopped", metadata: ["signer.unacked": "\(unacked.count)"])
-        // Give the DISCONNECT a moment on the wire (LINGER is 0).
-        try? await clock.sleep(for: .milliseconds(50))
         await channel?.close()
     }
 }

@@ -62,11 +62,23 @@ public struct PAdESSigner: Sendable {
         throw SigningError(code: "SIGNATURE_TOO_LARGE", message: "the signature does not fit its reserved space")
     }
 
-    /// Sign'Stash `visibleSignatureInfo` → the PDF module's placement.
-    static func visibleSignature(_ info: VisibleSignatureInfo?) throws -> VisibleSignature? {
+    /// The largest page number and the largest coordinate or size (in points) a request may name:
+    /// PDF user space ends at 14,400 units (ISO 32000-1, annex C).
+    static let maxPage = 1_000_000
+    static let maxPoints = 14_400.0
+
+    /// Sign'Stash `visibleSignatureInfo` → the PDF module's placement. Every number is checked
+    /// before use: the error names the field (`position`, `area.width`, …).
+    public static func visibleSignature(_ info: VisibleSignatureInfo?) throws(SigningError) -> VisibleSignature? {
         guard let info, let type = info.type?.uppercased() else { return nil }
+        func invalid(_ message: String) -> SigningError {
+            SigningError(code: "INVALID_VISIBLE_SIGNATURE", message: message)
+        }
         let width = info.area?.width ?? 200
         let height = info.area?.height ?? 50
+        for (name, size) in [("area.width", width), ("area.height", height)] where !(size > 0 && size <= maxPoints) {
+            throw invalid("\(name) must be a number of points above 0 and at most \(Int(maxPoints))")
+        }
         switch type {
         case "COORDINATE", "COORDINATES":
             var values: [String: Double] = [:]
@@ -76,27 +88,26 @@ public struct PAdESSigner: Sendable {
                 }
                 if parts.count == 2, let number = Double(parts[1]) { values[parts[0]] = number }
             }
-            guard let page = values["page"], let x = values["x"], let y = values["y"], page >= 1, width > 0, height > 0
-            else {
-                throw SigningError(
-                    code: "INVALID_VISIBLE_SIGNATURE",
-                    message: "COORDINATE needs position \"page=N,x=X,y=Y\" and a positive area")
+            guard let page = values["page"], let x = values["x"], let y = values["y"] else {
+                throw invalid("position must be \"page=N,x=X,y=Y\"")
+            }
+            guard page.rounded() == page, page >= 1, page <= Double(maxPage) else {
+                throw invalid("position: page must be a whole number from 1 to \(maxPage)")
+            }
+            guard abs(x) <= maxPoints, abs(y) <= maxPoints else {
+                throw invalid("position: x and y must be numbers of points within ±\(Int(maxPoints))")
             }
             return .coordinates(page: Int(page), x: x, y: y, width: width, height: height)
         case "SIGN_FIELD":
-            guard let name = info.fieldName, !name.isEmpty else {
-                throw SigningError(code: "INVALID_VISIBLE_SIGNATURE", message: "SIGN_FIELD needs fieldName")
-            }
+            guard let name = info.fieldName, !name.isEmpty else { throw invalid("SIGN_FIELD needs fieldName") }
             return .field(name: name)
         case "PLACEHOLDER":
-            guard let word = info.placeholder, !word.isEmpty else {
-                throw SigningError(code: "INVALID_VISIBLE_SIGNATURE", message: "PLACEHOLDER needs placeholder")
-            }
+            guard let word = info.placeholder, !word.isEmpty else { throw invalid("PLACEHOLDER needs placeholder") }
             return .placeholder(word: word, width: width, height: height)
         case "INVISIBLE", "NONE":
             return nil
         default:
-            throw SigningError(code: "INVALID_VISIBLE_SIGNATURE", message: "unknown visibleSignatureInfo.type \(type)")
+            throw invalid("type: unknown visibleSignatureInfo.type \(type)")
         }
     }
 }

@@ -92,7 +92,7 @@ struct PAdESSignerTests {
         try ws.write("out.pdf", signed)
         let identity = try TestIdentity(ws)
         Self.expectBaseline(try Self.attributes(ws.path("out.pdf")), timestamped: true)
-        let validation = try Shell.run(
+        let validation = try await Shell.run(
             "pyhanko",
             [
                 "sign", "validate", "--no-revocation-check", "--pretty-print", "--trust", identity.cert, "--trust",
@@ -102,7 +102,7 @@ struct PAdESSignerTests {
         #expect(validation.status == 0, "\(validation.output)")
         #expect(validation.stdout.contains("The timestamp token is cryptographically sound."), "\(validation.output)")
         #expect(validation.stdout.contains("The TSA certificate is trusted."), "\(validation.output)")
-        #expect(try Shell.run("qpdf", ["--check", ws.path("out.pdf")]).status == 0)
+        #expect(try await Shell.run("qpdf", ["--check", ws.path("out.pdf")]).status == 0)
     }
 
     /// When the first CMS does not fit its hole, the signer regrows the hole and signs again, and
@@ -120,8 +120,8 @@ struct PAdESSignerTests {
             timestamp: TimestampAuthority(url: tsa.url))
         try ws.write("out.pdf", signed)
         #expect(signed.starts(with: original))
-        #expect(try Shell.run("qpdf", ["--check", ws.path("out.pdf")]).status == 0)
-        let validation = try Shell.run(
+        #expect(try await Shell.run("qpdf", ["--check", ws.path("out.pdf")]).status == 0)
+        let validation = try await Shell.run(
             "pyhanko",
             [
                 "sign", "validate", "--no-revocation-check", "--trust", identity.cert, "--trust", tsa.certificate.path,
@@ -136,7 +136,8 @@ struct PAdESSignerTests {
     @Test func badInputFailsWithItsOwnCode() async throws {
         let ws = try Workspace()
         let good = try Producer.ghostscript.make(in: ws)
-        try Shell.check("qpdf", ["--encrypt", "user", "owner", "256", "--", ws.path("gs.pdf"), ws.path("enc.pdf")])
+        try await Shell.check(
+            "qpdf", ["--encrypt", "user", "owner", "256", "--", ws.path("gs.pdf"), ws.path("enc.pdf")])
         let cases: [([UInt8], String)] = [
             (Array("hello, not a PDF".utf8), "NOT_A_PDF"),
             (Array(good.prefix(good.count / 2)), "PDF_TRUNCATED"),

@@ -7,6 +7,8 @@ public enum WireMessage: Sendable, Equatable {
     case result(Result, body: [UInt8])
     case ack(JobID)
     case heartbeat
+    /// The gateway's answer to a draining READY: every JOB it sent that signer is ahead of it.
+    case drained
     case disconnect(reason: String)
 
     public static let tag: [UInt8] = Array("SIGNET/1".utf8)
@@ -18,14 +20,20 @@ public enum WireMessage: Sendable, Equatable {
         public var credit: Int
         public var pid: Int32
         public var host: String
+        /// The signer is shutting down: send it nothing more, and its results give no credit back.
+        /// Absent means `false` (a busy signer announces `credit: 0` without draining).
+        public var draining: Bool?
 
-        public init(signerID: String, credit: Int, pid: Int32, host: String) {
+        public init(signerID: String, credit: Int, pid: Int32, host: String, draining: Bool = false) {
             self.version = WireMessage.version
             self.signerID = signerID
             self.credit = credit
             self.pid = pid
             self.host = host
+            self.draining = draining
         }
+
+        public var isDraining: Bool { draining ?? false }
     }
 
     /// Names one attempt at one document.
@@ -74,6 +82,9 @@ public enum WireMessage: Sendable, Equatable {
         public var signed: Bool
         public var signError: String?
         public var errorMessage: String?
+        /// Sent again after re-registering (its slot was already free when the READY was sent):
+        /// it gives no credit back. Absent means `false`.
+        public var resent: Bool?
 
         public init(job: Job, signed: Bool, signError: String? = nil, errorMessage: String? = nil) {
             self.operationID = job.operationID
@@ -86,10 +97,11 @@ public enum WireMessage: Sendable, Equatable {
         }
 
         public var id: JobID { JobID(operationID: operationID, document: document, attempt: attempt) }
+        public var isResent: Bool { resent ?? false }
     }
 
     enum Command: UInt8 {
-        case ready = 1, job, result, ack, heartbeat, disconnect
+        case ready = 1, job, result, ack, heartbeat, disconnect, drained
     }
 
     private struct Disconnect: Codable { var reason: String }
@@ -160,6 +172,7 @@ extension WireMessage {
         case .result(let result, let body): return [Self.tag, [Command.result.rawValue], json(result), body]
         case .ack(let id): return [Self.tag, [Command.ack.rawValue], json(id)]
         case .heartbeat: return [Self.tag, [Command.heartbeat.rawValue], Array("{}".utf8)]
+        case .drained: return [Self.tag, [Command.drained.rawValue], Array("{}".utf8)]
         case .disconnect(let reason):
             return [Self.tag, [Command.disconnect.rawValue], json(Disconnect(reason: reason))]
         }
@@ -183,6 +196,7 @@ extension WireMessage {
             case .result: return .result(try decoder.decode(Result.self, from: header), body: body)
             case .ack: return .ack(try decoder.decode(JobID.self, from: header))
             case .heartbeat: return .heartbeat
+            case .drained: return .drained
             case .disconnect:
                 return .disconnect(reason: (try? decoder.decode(Disconnect.self, from: header))?.reason ?? "")
             }

@@ -102,8 +102,9 @@ public final class ZMQChannel: Sendable {
         if accepted { wake() }
     }
 
-    /// Stops the owning thread: unsent messages are dropped once LINGER expires, the socket is
-    /// closed, `inbound` finishes. Returns when the socket is closed.
+    /// Stops the owning thread: what was sent before is handed to the socket, which delivers it
+    /// within LINGER (and drops the rest); the socket is closed, `inbound` finishes. Returns when
+    /// the socket is closed.
     public func close() async {
         state.withLock { $0.stopping = true }
         wake()
@@ -134,9 +135,9 @@ public final class ZMQChannel: Sendable {
                 defer { state.outbox.removeAll(keepingCapacity: true) }
                 return (state.outbox, state.stopping)
             }
-            if stopping { break loop }
             pending.append(contentsOf: newMessages)
             pending = flush(pending, on: socket)
+            if stopping { break loop }
 
             items[0].events = Int16(ZMQ_POLLIN) | (pending.isEmpty ? 0 : Int16(ZMQ_POLLOUT))
             items[0].revents = 0

@@ -28,6 +28,12 @@ public final class ZMQSocket {
         case reconnectInterval(milliseconds: Int32)
         case reconnectIntervalMax(milliseconds: Int32)
         case maxMessageSize(Int64)
+        /// This socket is a CURVE server, with this secret key (Z85).
+        case curveServer(secretKey: String)
+        /// This socket is a CURVE client of the server with `serverKey`, with its own key pair (Z85).
+        case curveClient(serverKey: String, keys: CurveKeyPair)
+        /// The ZAP domain announced to the authentication handler.
+        case zapDomain(String)
     }
 
     let handle: UnsafeMutableRawPointer
@@ -52,10 +58,26 @@ public final class ZMQSocket {
         case .maxMessageSize(var value):
             try check(zmq_setsockopt(handle, ZMQ_MAXMSGSIZE, &value, MemoryLayout<Int64>.size), "zmq_setsockopt")
         case .routingID(let bytes):
-            try check(
-                bytes.withUnsafeBytes { zmq_setsockopt(handle, ZMQ_ROUTING_ID, $0.baseAddress, $0.count) },
-                "zmq_setsockopt")
+            try setBytes(ZMQ_ROUTING_ID, bytes)
+        case .curveServer(let secretKey):
+            try setInt32(ZMQ_CURVE_SERVER, 1)
+            try setBytes(ZMQ_CURVE_SECRETKEY, try Self.key(secretKey))
+        case .curveClient(let serverKey, let keys):
+            try setBytes(ZMQ_CURVE_SERVERKEY, try Self.key(serverKey))
+            try setBytes(ZMQ_CURVE_PUBLICKEY, try Self.key(keys.publicKey))
+            try setBytes(ZMQ_CURVE_SECRETKEY, try Self.key(keys.secretKey))
+        case .zapDomain(let domain):
+            try setBytes(ZMQ_ZAP_DOMAIN, Array(domain.utf8))
         }
+    }
+
+    private static func key(_ z85: String) throws -> [UInt8] {
+        guard let bytes = CurveKeyPair.decode(z85) else { throw ZMQError(code: EINVAL, operation: "CURVE key") }
+        return bytes
+    }
+
+    private func setBytes(_ name: Int32, _ bytes: [UInt8]) throws {
+        try check(bytes.withUnsafeBytes { zmq_setsockopt(handle, name, $0.baseAddress, $0.count) }, "zmq_setsockopt")
     }
 
     private func setInt32(_ name: Int32, _ value: Int32) throws {

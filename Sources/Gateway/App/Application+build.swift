@@ -10,6 +10,8 @@ struct GatewayApplication {
     let application: Application<RouterResponder<BasicRequestContext>>
     let hub: SignerHub
     let supervisor: LocalSignerSupervisor
+    /// What signers pass as `--gateway-public-key`.
+    let signerPublicKey: String
 }
 
 struct StartupError: Error, CustomStringConvertible {
@@ -21,7 +23,10 @@ struct StartupError: Error, CustomStringConvertible {
 func buildApplication(
     configuration: GatewayConfiguration,
     logger: Logger,
-    onReady: @escaping @Sendable (_ httpPort: Int, _ signerEndpoint: String) async -> Void = { _, _ in }
+    onReady:
+        @escaping @Sendable (_ httpPort: Int, _ signerEndpoint: String, _ signerPublicKey: String) async -> Void = {
+            _, _, _ in
+        }
 ) async throws -> GatewayApplication {
     let clients: ClientServices
     do {
@@ -29,7 +34,13 @@ func buildApplication(
     } catch {
         throw StartupError(description: "\(error)")
     }
+    do {
+        try PrivateFiles.createDirectory(configuration.stateDirectory)
+    } catch {
+        throw StartupError(description: "state folder: \(error)")
+    }
     let identity = try signingIdentity(configuration, logger: logger)
+    let keys = try signerChannelKeys(configuration)
     let store = InMemoryOperationStore()
     let context = ZMQContext()
     let hub = SignerHub(
@@ -38,7 +49,8 @@ func buildApplication(
             dispatcher: .init(
                 heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
                 lease: configuration.jobLease, maxAttempts: configuration.maxAttempts),
-            maxMessageBytes: Int64(configuration.maxRequestBytes)),
+            maxMessageBytes: Int64(configuration.maxRequestBytes), serverKeys: keys.server,
+            keyring: keys.keyring),
         store: store, context: context, logger: logger)
     let signerExecutable = configuration.signerExecutable ?? defaultSignerExecutable()
     let supervisor = LocalSignerSupervisor(
@@ -50,6 +62,7 @@ func buildApplication(
                 "--heartbeat",
                 "\(Double(configuration.heartbeatInterval.components.seconds) + Double(configuration.heartbeatInterval.components.attoseconds) / 1e18)",
                 "--liveness", "\(configuration.liveness)", "--log-level", configuration.logLevel,
+                "--gateway-public-key", keys.server.publicKey, "--curve-key", configuration.localSignerKeyFile,
             ]
                 + (configuration.tsaURL.map { ["--tsa-url", $0] } ?? [])),
         endpoint: { GatewayConfiguration.localEndpoint(for: try await hub.boundEndpoint()) },
@@ -73,10 +86,40 @@ func buildApplication(
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             let endpoint = (try? await hub.boundEndpoint()) ?? configuration.signerEndpoint
-            await onReady(port, endpoint)
+            await onReady(port, endpoint, keys.server.publicKey)
         },
         logger: logger)
-    return GatewayApplication(application: application, hub: hub, supervisor: supervisor)
+    return GatewayApplication(
+        application: application, hub: hub, supervisor: supervisor, signerPublicKey: keys.server.publicKey)
+}
+
+/// The signer endpoint's CURVE keys: the gateway's own pair (made once into the state folder,
+/// its public key also written beside it for operators), a pair for the local signers (made at
+/// each start) and the keyring of who may connect.
+func signerChannelKeys(_ configuration: GatewayConfiguration) throws -> (server: CurveKeyPair, keyring: SignerKeyring) {
+    do {
+        guard CurveKeyPair.isAvailable else {
+            throw StartupError(description: "this libzmq has no CURVE support; install Debian's libzmq5")
+        }
+        let server = try CurveKeyPair.loadOrCreate(
+            secretKeyFile: configuration.serverKeyFile, comment: "Signet gateway signer-endpoint key: keep it secret"
+        ).pair
+        try Data("# Signet gateway public key: give it to signers (--gateway-public-key)\n\(server.publicKey)\n".utf8)
+            .write(to: URL(fileURLWithPath: configuration.serverPublicKeyFile), options: .atomic)
+        var localKey: String?
+        if configuration.localSigners > 0 {
+            let local = try CurveKeyPair.generate()
+            try? FileManager.default.removeItem(atPath: configuration.localSignerKeyFile)
+            try local.write(secretKeyFile: configuration.localSignerKeyFile, comment: "Signet local signers' key")
+            localKey = local.publicKey
+        }
+        let keyring = try SignerKeyring(directory: configuration.signerKeysFolder, localKey: localKey)
+        return (server, keyring)
+    } catch let error as StartupError {
+        throw error
+    } catch {
+        throw StartupError(description: "signer keys: \(error)")
+    }
 }
 
 /// The key and certificate signers use, and whether it is the development identity.
@@ -96,6 +139,11 @@ func signingIdentity(_ configuration: GatewayConfiguration, logger: Logger) thro
         || (files.fileExists(atPath: keyFile) && files.fileExists(atPath: certificateFile))
     {
         do {
+            try PrivateFiles.checkOwnerOnly(keyFile, what: "signing key")
+        } catch {
+            throw StartupError(description: "\(error)")
+        }
+        do {
             let backend = try LocalKeyBackend(keyFile: keyFile, certificateFile: certificateFile)
             return SigningIdentity(
                 keyFile: keyFile, certificateFile: certificateFile, isDevelopment: false, signerName: backend.signerName
@@ -110,6 +158,11 @@ func signingIdentity(_ configuration: GatewayConfiguration, logger: Logger) thro
     } catch {
         throw StartupError(
             description: "cannot create the development signing identity in \(configuration.stateDirectory): \(error)")
+    }
+    do {
+        try PrivateFiles.checkOwnerOnly(development.keyFile, what: "signing key")
+    } catch {
+        throw StartupError(description: "\(error)")
     }
     let backend = try LocalKeyBackend(keyFile: development.keyFile, certificateFile: development.certificateFile)
     logger.warning(

@@ -12,6 +12,8 @@ struct GatewayConfiguration: Sendable {
     var signerEndpoint = "tcp://0.0.0.0:5555"
     var workFolder = "./work"
     var stateDirectory = "./state"
+    /// Authorized signer CURVE public keys, one per file (default WORK/signer-keys).
+    var signerKeysDirectory: String?
     var signingKey: String?
     var signingCert: String?
     var localSigners = ProcessInfo.processInfo.activeProcessorCount
@@ -34,7 +36,8 @@ struct GatewayConfiguration: Sendable {
           --host ADDR                      bind address (default 0.0.0.0)
           --port N                         HTTP port (default 8080)
           --server.host.port=HOST:PORT     host:port advertised to clients (default: the bind address)
-          --signer-endpoint URL            ZeroMQ endpoint signers connect to (default tcp://0.0.0.0:5555)
+          --signer-endpoint URL            ZeroMQ endpoint signers connect to (default tcp://0.0.0.0:5555; CURVE-encrypted)
+          --signer-keys DIR                authorized signer CURVE public keys, one per file (default WORK/signer-keys)
           --work-folder DIR                holds client-services-config.json and signing keys (default ./work)
           --state-dir DIR                  state folder (default ./state)
           --signing-key FILE, --signing-cert FILE   PEM key and chain (default WORK/signing-key.pem, signing-cert.pem)
@@ -63,6 +66,7 @@ struct GatewayConfiguration: Sendable {
         if let endpoint = flags.string("signer-endpoint") { signerEndpoint = endpoint }
         if let folder = flags.string("work-folder") { workFolder = folder }
         if let folder = flags.string("state-dir") { stateDirectory = folder }
+        signerKeysDirectory = flags.string("signer-keys")
         signingKey = flags.string("signing-key")
         signingCert = flags.string("signing-cert")
         if (signingKey == nil) != (signingCert == nil) {
@@ -106,6 +110,14 @@ struct GatewayConfiguration: Sendable {
     }
 
     var clientServicesFile: String { (workFolder as NSString).appendingPathComponent("client-services-config.json") }
+    var signerKeysFolder: String {
+        signerKeysDirectory ?? (workFolder as NSString).appendingPathComponent("signer-keys")
+    }
+    /// The gateway's CURVE secret key for the signer endpoint, and its public key for operators.
+    var serverKeyFile: String { (stateDirectory as NSString).appendingPathComponent("signer-curve.key") }
+    var serverPublicKeyFile: String { (stateDirectory as NSString).appendingPathComponent("signer-curve.pub") }
+    /// The local signers' CURVE secret key, made anew at each start.
+    var localSignerKeyFile: String { (stateDirectory as NSString).appendingPathComponent("local-signer-curve.key") }
 
     /// The endpoint local signers connect to: the bound one, with a wildcard host made loopback.
     static func localEndpoint(for bound: String) -> String {

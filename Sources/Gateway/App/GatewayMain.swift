@@ -25,8 +25,9 @@ struct GatewayMain {
         }
         let logger = Logger(label: "signet.gateway")
         do {
-            let built = try await buildApplication(configuration: configuration, logger: logger) { port, endpoint in
-                printReadyLine(configuration: configuration, port: port, signerEndpoint: endpoint)
+            let built = try await buildApplication(configuration: configuration, logger: logger) {
+                port, endpoint, publicKey in
+                printReadyLine(configuration: configuration, port: port, signerEndpoint: endpoint, publicKey: publicKey)
             }
             try await built.application.runService()
         } catch {
@@ -40,9 +41,12 @@ struct GatewayMain {
     }
 
     /// One line on stdout once the gateway listens, with a command that signs a document.
-    static func printReadyLine(configuration: GatewayConfiguration, port: Int, signerEndpoint: String) {
+    static func printReadyLine(
+        configuration: GatewayConfiguration, port: Int, signerEndpoint: String, publicKey: String
+    ) {
         let host = configuration.host == "0.0.0.0" || configuration.host == "::" ? "localhost" : configuration.host
-        var line = "Signet ready: http://\(host):\(port) (signers connect to \(signerEndpoint))"
+        var line =
+            "Signet ready: http://\(host):\(port) (signers connect to \(signerEndpoint) with CURVE; gateway public key \(publicKey), also in \(configuration.serverPublicKeyFile))"
         let netrc = (configuration.workFolder as NSString).appendingPathComponent("demo.netrc")
         if FileManager.default.fileExists(atPath: netrc) {
             line +=

@@ -21,17 +21,45 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         case ackOnly(to: Peer, WireMessage.JobID)
         case sendHeartbeat(to: Peer)
         case sendDisconnect(to: Peer, reason: String)
-        /// A job lost too many signers: fail the document.
-        case giveUp(JobRef, attempts: Int)
+        /// Answer a draining READY: no JOB follows this message.
+        case sendDrained(to: Peer)
+        /// Fail the document: it lost too many signers, or it crashed the one that held it alone.
+        case giveUp(JobRef, attempts: Int, reason: Loss)
+    }
+
+    enum Loss: Sendable, Equatable {
+        /// `maxAttempts` leases expired or ended with a DISCONNECT (`SIGNER_LOST`).
+        case lost
+        /// A signer died holding this job alone, after one died holding it among others
+        /// (`SIGNER_CRASHED`): a poison document.
+        case crashed
     }
 
     private struct Signer {
+        var announced: WireMessage.Ready
         var credit: Int
-        /// Announced `credit: 0`: its results give no credit back until it announces more.
+        /// Announced it is draining: its results give no credit back until it announces more.
         var quiet: Bool
         var holding: Set<JobKey> = []
+        /// Jobs whose lease expired while this signer held them: their credit went back at expiry,
+        /// so a late result gives none.
+        var released: Set<JobKey> = []
+        /// Gets no new job until it holds none, so a suspect can run on it alone.
+        var reserved = false
+        /// Holds a suspect job alone.
+        var isolating = false
         var lastHeard: Instant
         var lastSent: Instant
+    }
+
+    /// What the gateway knows of one registered signer (for `/health/ready`).
+    struct SignerState: Sendable, Equatable {
+        var signerID: String
+        var pid: Int32
+        var host: String
+        var credit: Int
+        var jobsInFlight: Int
+        var draining: Bool
     }
 
     private struct JobKey: Hashable {
@@ -39,18 +67,33 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         var document: Int
     }
 
-    private struct Lease {
+    /// A job waiting for a signer. `charged` counts the losses held against it (expired leases,
+    /// signers that left holding it); `suspect` when a signer died holding it among others.
+    private struct Queued {
         var job: JobRef
         var attempt: Int
+        var charged = 0
+        var suspect = false
+    }
+
+    private struct Lease {
+        var queued: Queued
         var peer: Peer
         var deadline: Instant
+        var job: JobRef { queued.job }
+        var attempt: Int { queued.attempt }
     }
 
     let configuration: Configuration
     private var signers: [Peer: Signer] = [:]
-    private var queue: [(job: JobRef, attempt: Int)] = []
+    private var queue: [Queued] = []
     private var queueHead = 0
+    /// Suspects wait here and run one at a time, each alone on a signer.
+    private var suspects: [Queued] = []
     private var leases: [JobKey: Lease] = [:]
+    /// Every job queued or leased: a job enqueued twice (recovery at start racing a new
+    /// admission) is dispatched once.
+    private var known: Set<JobKey> = []
     /// Signers in the order they get work, so load spreads evenly.
     private var rotation: [Peer] = []
     private var rotationIndex = 0
@@ -60,27 +103,41 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     }
 
     var signerCount: Int { signers.count }
-    var queuedCount: Int { queue.count - queueHead }
+    var queuedCount: Int { queue.count - queueHead + suspects.count }
     var inFlightCount: Int { leases.count }
+    var signerStates: [SignerState] {
+        rotation.compactMap { peer in
+            signers[peer].map {
+                SignerState(
+                    signerID: $0.announced.signerID, pid: $0.announced.pid, host: $0.announced.host, credit: $0.credit,
+                    jobsInFlight: $0.holding.count, draining: $0.quiet)
+            }
+        }
+    }
 
     mutating func enqueue(_ jobs: [JobRef], now: Instant) -> [Action] {
-        queue.append(contentsOf: jobs.map { ($0, 1) })
+        for job in jobs where known.insert(JobKey(operationID: job.operationID, document: job.document)).inserted {
+            queue.append(Queued(job: job, attempt: 1))
+        }
         return dispatch(now: now)
     }
 
     mutating func received(_ message: WireMessage, from peer: Peer, now: Instant) -> [Action] {
         if case .ready(let ready) = message {
+            // `credit` is absolute: what the signer can take now, its busy slots excluded.
             if var signer = signers[peer] {
+                signer.announced = ready
                 signer.credit = max(0, ready.credit)
-                signer.quiet = ready.credit <= 0
+                signer.quiet = ready.isDraining
                 signer.lastHeard = now
                 signers[peer] = signer
             } else {
                 signers[peer] = Signer(
-                    credit: max(0, ready.credit), quiet: ready.credit <= 0, lastHeard: now, lastSent: now)
+                    announced: ready, credit: max(0, ready.credit), quiet: ready.isDraining, lastHeard: now,
+                    lastSent: now)
                 rotation.append(peer)
             }
-            return dispatch(now: now)
+            return ready.isDraining ? [.sendDrained(to: peer)] : dispatch(now: now)
         }
         guard signers[peer] != nil else {
             // Unknown peer: it must register first. Results from it are still ACKed if valid elsewhere.
@@ -97,27 +154,41 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         case .result(let result, _):
             return resultActions(result, from: peer, now: now) + dispatch(now: now)
         case .disconnect:
-            return forget(peer, now: now)
-        case .heartbeat, .ack, .job, .ready:
+            return forget(peer, died: false, now: now)
+        case .heartbeat, .ack, .job, .ready, .drained:
             return []
         }
     }
 
-    /// Checks a result against the job's lease; returns the credit when the signer held the job.
+    /// Checks a result against the job's lease (this peer, this attempt, this digest) and gives
+    /// the signer its credit back when a slot was freed.
     private mutating func resultActions(_ result: WireMessage.Result, from peer: Peer, now: Instant) -> [Action] {
         let key = JobKey(operationID: result.operationID, document: result.document)
-        if signers[peer]?.holding.remove(key) != nil, signers[peer]?.quiet == false { signers[peer]?.credit += 1 }
-        guard let lease = leases[key], lease.attempt == result.attempt, lease.job.contentDigest == result.contentDigest
+        if var signer = signers[peer] {
+            if signer.holding.remove(key) != nil, signer.isolating {
+                signer.isolating = false
+                signer.reserved = false
+            }
+            let creditGivenAtExpiry = signer.released.remove(key) != nil
+            // A held job, or one taken before the signer last registered (its READY did not count
+            // that slot as free). A re-sent result frees no slot: the READY before it counted it.
+            if !signer.quiet && !result.isResent && !creditGivenAtExpiry { signer.credit += 1 }
+            signers[peer] = signer
+        }
+        guard let lease = leases[key], lease.peer == peer, lease.attempt == result.attempt,
+            lease.job.contentDigest == result.contentDigest
         else {
             return [.ackOnly(to: peer, result.id)]
         }
         leases[key] = nil
+        known.remove(key)
         return [.accept(from: peer, result.id)]
     }
 
     /// The store refused or lost a result that was accepted: dispatch the job again.
     mutating func retry(_ job: JobRef, attempt: Int, now: Instant) -> [Action] {
-        queue.insert((job, attempt + 1), at: queueHead)
+        known.insert(JobKey(operationID: job.operationID, document: job.document))
+        queue.insert(Queued(job: job, attempt: attempt + 1), at: queueHead)
         return dispatch(now: now)
     }
 
@@ -128,7 +199,7 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         for peer in signers.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             guard let signer = signers[peer] else { continue }
             if signer.lastHeard.duration(to: now) > silence {
-                actions += forget(peer, now: now)
+                actions += forget(peer, died: true, now: now)
             } else if signer.lastSent.duration(to: now) >= configuration.heartbeatInterval {
                 signers[peer]?.lastSent = now
                 actions.append(.sendHeartbeat(to: peer))
@@ -137,42 +208,84 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         let expired = leases.filter { $0.value.deadline <= now }
         for (key, lease) in expired.sorted(by: { $0.value.deadline < $1.value.deadline }) {
             leases[key] = nil
-            signers[lease.peer]?.holding.remove(key)
-            actions += requeue(lease)
+            // The slot counts as free again, or a one-slot signer would never get work again.
+            if var signer = signers[lease.peer], signer.holding.remove(key) != nil {
+                signer.released.insert(key)
+                if !signer.quiet { signer.credit += 1 }
+                if signer.isolating {
+                    signer.isolating = false
+                    signer.reserved = false
+                }
+                signers[lease.peer] = signer
+            }
+            actions += requeue(lease, signerDied: false)
         }
         return actions + dispatch(now: now)
     }
 
-    /// A signer said goodbye or went silent: its jobs go back to the front of the queue.
-    private mutating func forget(_ peer: Peer, now: Instant) -> [Action] {
+    /// A signer said goodbye (DISCONNECT) or went silent (`died`): its jobs go back to the front
+    /// of the queue. The jobs of a dead signer become suspects, each run again alone; one whose
+    /// signer dies while it runs alone crashed it and fails.
+    private mutating func forget(_ peer: Peer, died: Bool, now: Instant) -> [Action] {
         guard let signer = signers.removeValue(forKey: peer) else { return [] }
         rotation.removeAll { $0 == peer }
         var actions: [Action] = []
         for key in signer.holding.sorted(by: { ($0.operationID, $0.document) < ($1.operationID, $1.document) }) {
-            if let lease = leases.removeValue(forKey: key) { actions += requeue(lease) }
+            if let lease = leases.removeValue(forKey: key) { actions += requeue(lease, signerDied: died) }
         }
         return actions + dispatch(now: now)
     }
 
-    private mutating func requeue(_ lease: Lease) -> [Action] {
-        guard lease.attempt < configuration.maxAttempts else { return [.giveUp(lease.job, attempts: lease.attempt)] }
-        queue.insert((lease.job, lease.attempt + 1), at: queueHead)
+    private mutating func requeue(_ lease: Lease, signerDied: Bool) -> [Action] {
+        var queued = lease.queued
+        queued.attempt += 1
+        if signerDied {
+            // Alone on the signer that died: this document is what killed it.
+            if queued.suspect { return giveUp(lease, .crashed) }
+            queued.suspect = true
+            suspects.append(queued)
+            return []
+        }
+        queued.charged += 1
+        guard queued.charged < configuration.maxAttempts else { return giveUp(lease, .lost) }
+        if queued.suspect {
+            suspects.insert(queued, at: 0)
+        } else {
+            queue.insert(queued, at: queueHead)
+        }
         return []
     }
 
-    /// Hands queued jobs to signers with credit, round-robin.
+    private mutating func giveUp(_ lease: Lease, _ reason: Loss) -> [Action] {
+        known.remove(JobKey(operationID: lease.job.operationID, document: lease.job.document))
+        return [.giveUp(lease.job, attempts: lease.attempt, reason: reason)]
+    }
+
+    /// Hands queued jobs to signers with credit, round-robin; suspects first, each alone on a
+    /// signer that holds nothing else.
     private mutating func dispatch(now: Instant) -> [Action] {
         var actions: [Action] = []
+        if !suspects.isEmpty && !signers.values.contains(where: \.isolating) {
+            if let peer = rotation.first(where: { signers[$0].map { $0.holding.isEmpty && $0.credit > 0 } ?? false }) {
+                let queued = suspects.removeFirst()
+                for other in rotation { signers[other]?.reserved = false }
+                signers[peer]?.isolating = true
+                signers[peer]?.reserved = true
+                actions.append(send(queued, to: peer, now: now))
+            } else if !signers.values.contains(where: \.reserved),
+                let peer = rotation.filter({ signers[$0]?.quiet == false }).min(by: {
+                    signers[$0]?.holding.count ?? 0 < signers[$1]?.holding.count ?? 0
+                })
+            {
+                // Let the least busy signer empty, then the suspect runs on it.
+                signers[peer]?.reserved = true
+            }
+        }
         while queueHead < queue.count, !rotation.isEmpty {
             guard let peer = nextSignerWithCredit() else { break }
-            let (job, attempt) = queue[queueHead]
+            let queued = queue[queueHead]
             queueHead += 1
-            let key = JobKey(operationID: job.operationID, document: job.document)
-            signers[peer]?.credit -= 1
-            signers[peer]?.holding.insert(key)
-            signers[peer]?.lastSent = now
-            leases[key] = Lease(job: job, attempt: attempt, peer: peer, deadline: now.advanced(by: configuration.lease))
-            actions.append(.sendJob(to: peer, job, attempt: attempt))
+            actions.append(send(queued, to: peer, now: now))
         }
         if queueHead > 1024 && queueHead * 2 > queue.count {
             queue.removeFirst(queueHead)
@@ -181,11 +294,20 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         return actions
     }
 
+    private mutating func send(_ queued: Queued, to peer: Peer, now: Instant) -> Action {
+        let key = JobKey(operationID: queued.job.operationID, document: queued.job.document)
+        signers[peer]?.credit -= 1
+        signers[peer]?.holding.insert(key)
+        signers[peer]?.lastSent = now
+        leases[key] = Lease(queued: queued, peer: peer, deadline: now.advanced(by: configuration.lease))
+        return .sendJob(to: peer, queued.job, attempt: queued.attempt)
+    }
+
     private mutating func nextSignerWithCredit() -> Peer? {
         for _ in 0..<rotation.count {
             rotationIndex = (rotationIndex + 1) % rotation.count
             let peer = rotation[rotationIndex]
-            if let signer = signers[peer], signer.credit > 0 { return peer }
+            if let signer = signers[peer], signer.credit > 0, !signer.reserved { return peer }
         }
         return nil
     }

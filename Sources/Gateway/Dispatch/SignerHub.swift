@@ -9,6 +9,9 @@ actor SignerHub: Service {
         var endpoint: String
         var dispatcher: Dispatcher<ContinuousClock.Instant>.Configuration
         var maxMessageBytes: Int64
+        /// The endpoint's CURVE keys and who may connect (docs/protocol.md, "Authentication").
+        var serverKeys: CurveKeyPair
+        var keyring: SignerKeyring
     }
 
     private let configuration: Configuration
@@ -17,6 +20,7 @@ actor SignerHub: Service {
     private let logger: Logger
     private let clock = ContinuousClock()
     private var dispatcher: Dispatcher<ContinuousClock.Instant>
+    private var keyring: SignerKeyring
     private var channel: ZMQChannel?
     private var readyWaiters: [CheckedContinuation<String, any Error>] = []
     private var failure: (any Error)?
@@ -27,11 +31,13 @@ actor SignerHub: Service {
         self.context = context
         self.logger = logger
         self.dispatcher = Dispatcher(configuration: configuration.dispatcher)
+        self.keyring = configuration.keyring
     }
 
     var signerCount: Int { dispatcher.signerCount }
     var queuedCount: Int { dispatcher.queuedCount }
     var inFlightCount: Int { dispatcher.inFlightCount }
+    var signerStates: [Dispatcher<ContinuousClock.Instant>.SignerState] { dispatcher.signerStates }
 
     /// The endpoint once bound (resolves a `*` port); throws if binding failed.
     func boundEndpoint() async throws -> String {
@@ -42,13 +48,19 @@ actor SignerHub: Service {
 
     func run() async throws {
         let channel: ZMQChannel
+        let zap: ZMQChannel
         do {
+            // The authentication handler first: libzmq asks it about every CURVE handshake.
+            zap = try await ZMQChannel.open(
+                context: context, kind: .router, options: [.linger(milliseconds: 0)],
+                attach: .bind(ZAPRequest.endpoint), name: "signer-zap")
             channel = try await ZMQChannel.open(
                 context: context, kind: .router,
                 options: [
                     .linger(milliseconds: 0), .routerMandatory(true), .routerHandover(true),
                     .maxMessageSize(configuration.maxMessageBytes), .sendHighWaterMark(100_000),
-                    .receiveHighWaterMark(100_000),
+                    .receiveHighWaterMark(100_000), .curveServer(secretKey: configuration.serverKeys.secretKey),
+                    .zapDomain("signet-signers"),
                 ],
                 attach: .bind(configuration.endpoint), name: "signer-router")
         } catch {
@@ -60,12 +72,18 @@ actor SignerHub: Service {
         self.channel = channel
         for waiter in readyWaiters { waiter.resume(returning: channel.endpoint) }
         readyWaiters = []
-        logger.info("signer endpoint bound", metadata: ["zmq.endpoint": "\(channel.endpoint)"])
+        logger.info(
+            "signer endpoint bound",
+            metadata: [
+                "zmq.endpoint": "\(channel.endpoint)", "zmq.curve.publicKey": "\(configuration.serverKeys.publicKey)",
+                "signer.keys": "\(keyring.fileKeys.count)", "signer.keys.folder": "\(keyring.directory)",
+            ])
         perform(dispatcher.enqueue(await store.pendingJobs(), now: clock.now))
 
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.receiveLoop(channel) }
+                group.addTask { await self.authenticationLoop(zap) }
                 group.addTask { await self.tickLoop() }
                 await group.next()
                 group.cancelAll()
@@ -74,6 +92,7 @@ actor SignerHub: Service {
             Task { await channel.close() }
         }
         await channel.close()
+        await zap.close()
         self.channel = nil
         // Every socket of the context is closed now, so this returns at once.
         context.terminate()
@@ -96,13 +115,41 @@ actor SignerHub: Service {
                             "signer ready",
                             metadata: [
                                 "signer.id": "\(ready.signerID)", "signer.credit": "\(ready.credit)",
-                                "signer.host": "\(ready.host)",
+                                "signer.host": "\(ready.host)", "signer.pid": "\(ready.pid)",
+                                "signer.draining": "\(ready.isDraining)",
                             ])
                     }
                     perform(dispatcher.received(message, from: peer, now: clock.now), receiving: message)
                 } catch {
                     logger.warning("undecodable signer message", metadata: ["error": "\(error)"])
                     channel.send([peer] + WireMessage.disconnect(reason: "protocol error").encode())
+                }
+            }
+        }
+    }
+
+    /// Answers libzmq's ZAP requests: only authorized CURVE keys complete the handshake, so
+    /// nothing from another peer ever reaches the dispatcher.
+    private func authenticationLoop(_ zap: ZMQChannel) async {
+        for await batch in zap.inbound {
+            for frames in batch {
+                guard let request = ZAPRequest(frames) else { continue }
+                let key = request.curvePublicKey
+                switch keyring.decide(key) {
+                case .admitted(let name):
+                    logger.debug(
+                        "signer key admitted", metadata: ["signer.key": "\(key ?? "")", "signer.key.name": "\(name)"])
+                    zap.send(request.reply(admitted: true, userID: name))
+                case .refused(let firstTime):
+                    if firstTime {
+                        logger.warning(
+                            "unauthorized signer key refused",
+                            metadata: [
+                                "signer.key": "\(key ?? "none")", "signer.address": "\(request.address)",
+                                "zmq.mechanism": "\(request.mechanism)",
+                            ])
+                    }
+                    zap.send(request.reply(admitted: false))
                 }
             }
         }
@@ -133,19 +180,25 @@ actor SignerHub: Service {
                 channel.send([peer] + WireMessage.heartbeat.encode())
             case .sendDisconnect(let peer, let reason):
                 channel.send([peer] + WireMessage.disconnect(reason: reason).encode())
-            case .giveUp(let job, let attempts):
+            case .sendDrained(let peer):
+                channel.send([peer] + WireMessage.drained.encode())
+            case .giveUp(let job, let attempts, let reason):
+                let (code, message) =
+                    switch reason {
+                    case .lost: ("SIGNER_LOST", "the signer was lost \(attempts) times while signing this document")
+                    case .crashed:
+                        ("SIGNER_CRASHED", "signing this document made a signer crash, also when it ran alone")
+                    }
                 logger.error(
-                    "document failed on every attempt",
+                    "document failed: its signers were lost",
                     metadata: [
                         "operation.id": "\(job.operationID)", "document.index": "\(job.document)",
-                        "job.attempt": "\(attempts)",
+                        "job.attempt": "\(attempts)", "sign.error": "\(code)",
                     ])
                 Task {
                     _ = try? await self.store.record(
-                        .failed(
-                            code: "SIGNER_LOST",
-                            message: "the signer was lost \(attempts) times while signing this document"),
-                        signed: nil, operationID: job.operationID, document: job.document)
+                        .failed(code: code, message: message), signed: nil, operationID: job.operationID,
+                        document: job.document, attempt: attempts)
                 }
             }
         }
@@ -176,7 +229,8 @@ actor SignerHub: Service {
             result.signed ? .signed : .failed(code: result.signError ?? "SIGNING_FAILED", message: result.errorMessage)
         do {
             _ = try await store.record(
-                outcome, signed: result.signed ? body : nil, operationID: id.operationID, document: id.document)
+                outcome, signed: result.signed ? body : nil, operationID: id.operationID, document: id.document,
+                attempt: id.attempt)
             channel.send([peer] + WireMessage.ack(id).encode())
         } catch {
             logger.error("cannot store result", metadata: ["operation.id": "\(id.operationID)", "error": "\(error)"])

@@ -21,7 +21,18 @@ struct HealthController: Sendable {
         let signers: Int
         let queuedJobs: Int
         let jobsInFlight: Int
+        let signerList: [Signer]
         let signingIdentity: Identity
+    }
+
+    /// One connected signer as the dispatcher sees it.
+    private struct Signer: Encodable {
+        let signerID: String
+        let host: String
+        let pid: Int32
+        let jobsInFlight: Int
+        let credit: Int
+        let draining: Bool
     }
 
     private struct Identity: Encodable {
@@ -31,13 +42,18 @@ struct HealthController: Sendable {
     }
 
     func ready() async throws -> Response {
-        let signers = await hub.signerCount
+        let signers = await hub.signerStates
         let body = Readiness(
-            status: signers > 0 ? "UP" : "DOWN", signers: signers,
+            status: signers.isEmpty ? "DOWN" : "UP", signers: signers.count,
             queuedJobs: await hub.queuedCount, jobsInFlight: await hub.inFlightCount,
+            signerList: signers.map {
+                Signer(
+                    signerID: $0.signerID, host: $0.host, pid: $0.pid, jobsInFlight: $0.jobsInFlight, credit: $0.credit,
+                    draining: $0.draining)
+            },
             signingIdentity: Identity(
                 subject: identity.signerName, developmentIdentity: identity.isDevelopment,
                 warning: identity.isDevelopment ? "self-signed development identity: NOT FOR PRODUCTION" : nil))
-        return try .json(body, status: signers > 0 ? .ok : .serviceUnavailable)
+        return try .json(body, status: signers.isEmpty ? .serviceUnavailable : .ok)
     }
 }

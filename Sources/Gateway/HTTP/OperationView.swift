@@ -27,6 +27,8 @@ struct OperationView: Encodable, Sendable {
         var signStatus: SignStatus
         var signError: String?
         var signErrorMessage: String?
+        /// Which attempt produced the outcome: more than 1 when a signer was lost while holding it.
+        var attempts: Int?
         var signedContent: String?
 
         // Keep explicit nulls for signError, as Sign'Stash clients expect the key.
@@ -39,12 +41,13 @@ struct OperationView: Encodable, Sendable {
             try c.encode(signStatus, forKey: .signStatus)
             try c.encode(signError, forKey: .signError)
             try c.encodeIfPresent(signErrorMessage, forKey: .signErrorMessage)
+            try c.encodeIfPresent(attempts, forKey: .attempts)
             try c.encodeIfPresent(signedContent, forKey: .signedContent)
         }
 
         enum CodingKeys: String, CodingKey {
             case externalReference, name, contentType, signatureType, signStatus, signError, signErrorMessage,
-                signedContent
+                attempts, signedContent
         }
     }
 
@@ -65,7 +68,7 @@ struct OperationView: Encodable, Sendable {
             DocumentView(
                 externalReference: document.externalReference, name: document.name, contentType: document.contentType,
                 signatureType: document.signature.signatureType, signStatus: document.status,
-                signError: document.signError, signErrorMessage: document.errorMessage,
+                signError: document.signError, signErrorMessage: document.errorMessage, attempts: document.attempts,
                 signedContent: signed?(index).map { Data($0).base64EncodedString() })
         }
     }

@@ -139,14 +139,17 @@ struct OperationsController: Sendable {
             throw APIError.badRequest("INVALID_JSON", Self.explain(error))
         }
         let admitted = try decoded.validated(maxDocuments: limits.maxDocuments)
+        let now = Date()
         let operation = Operation(
             id: advertised.newOperationID(), clientID: clientID, externalReference: admitted.externalReference,
             idempotencyKey: request.headers[.idempotencyKey], description: admitted.description,
-            fingerprint: admitted.fingerprint, creationDate: Date(), documents: admitted.documents)
+            fingerprint: admitted.fingerprint, creationDate: now,
+            finishedDate: admitted.documents.contains { $0.status == .received } ? nil : now,
+            documents: admitted.documents)
         switch try await store.admit(operation, contents: admitted.contents) {
         case .created(let created):
             await hub.enqueue(
-                created.documents.indices.map {
+                created.documents.indices.filter { created.documents[$0].status == .received }.map {
                     JobRef(operationID: created.id, document: $0, contentDigest: created.documents[$0].contentDigest)
                 })
             return created
@@ -192,8 +195,10 @@ struct OperationsController: Sendable {
         for value in headers[values: .prefer] {
             for preference in value.split(separator: ",") {
                 let parts = preference.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+                // Any number is taken (inf and 1e20 included) but capped before it becomes a
+                // duration; NaN and negative values mean no wait.
                 if parts.count == 2, parts[0].lowercased() == "wait", let seconds = Double(parts[1]), seconds >= 0 {
-                    return .milliseconds(Int64(seconds * 1000))
+                    return .milliseconds(Int64(min(seconds, 86_400) * 1000))
                 }
             }
         }

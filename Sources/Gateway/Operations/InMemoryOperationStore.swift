@@ -27,10 +27,11 @@ actor InMemoryOperationStore: OperationStore {
 
     func signedContent(operationID: String, document: Int) -> [UInt8]? { results[operationID]?[document] }
 
-    func record(_ outcome: DocumentOutcome, signed: [UInt8]?, operationID: String, document: Int)
+    func record(_ outcome: DocumentOutcome, signed: [UInt8]?, operationID: String, document: Int, attempt: Int)
         -> OperationTable.Recording
     {
-        let recording = table.record(outcome, operationID: operationID, document: document, at: Date())
+        let recording = table.record(
+            outcome, operationID: operationID, document: document, attempt: attempt, at: Date())
         guard case .recorded(let finished) = recording else { return recording }
         if let signed { results[operationID, default: [:]][document] = signed }
         if finished {

@@ -26,6 +26,8 @@ struct DocumentRecord: Codable, Sendable, Equatable {
     var status: SignStatus = .received
     var signError: String?
     var errorMessage: String?
+    /// The attempt whose outcome was recorded (1 unless the document was dispatched again).
+    var attempts: Int?
 
     /// Everything that makes two document requests the same request.
     var fingerprintText: String {

@@ -55,18 +55,14 @@ extension OperationRequest {
         fingerprint.update(data: Data("\(externalReference ?? "")\u{0}\(description ?? "")\u{0}".utf8))
         for (index, entry) in documents.enumerated() {
             let request = entry.documentRequest
-            guard let base64 = request.base64Content, !base64.isEmpty else {
-                throw .badRequest(
-                    "MISSING_CONTENT", "documents[\(index)].documentRequest.base64Content is missing or empty")
+            guard let base64 = request.base64Content else {
+                throw .badRequest("MISSING_CONTENT", "documents[\(index)].documentRequest.base64Content is missing")
             }
-            // Strict decoding is twice as fast; line-wrapped base64 falls back to the lenient one.
-            guard
-                let content = Data(base64Encoded: base64)
-                    ?? Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
-                !content.isEmpty
-            else {
+            guard let content = Self.decodeBase64(base64) else {
                 throw .badRequest(
-                    "INVALID_BASE64", "documents[\(index)].documentRequest.base64Content is not valid base64")
+                    "INVALID_BASE64",
+                    "documents[\(index)].documentRequest.base64Content is not valid base64 (standard alphabet, '=' padding, line breaks)"
+                )
             }
             let type = entry.signatureInfo?.signatureType ?? "CAdES"
             guard Self.supportedSignatureTypes.contains(type.uppercased()) else {
@@ -74,6 +70,14 @@ extension OperationRequest {
                     "UNSUPPORTED_SIGNATURE_TYPE",
                     "documents[\(index)].signatureInfo.signatureType '\(type)' is not supported by this version (supported: CAdES, PAdES)"
                 )
+            }
+            if type.uppercased() == "PADES" {
+                do {
+                    _ = try PAdESSigner.visibleSignature(entry.signatureInfo?.visibleSignatureInfo)
+                } catch {
+                    throw .badRequest(
+                        error.code, "documents[\(index)].signatureInfo.visibleSignatureInfo.\(error.message)")
+                }
             }
             let bytes = [UInt8](content)
             let digest = sha256Hex(bytes)
@@ -83,12 +87,18 @@ extension OperationRequest {
                 location: entry.signatureInfo?.location,
                 applyTimestamp: entry.signatureInfo?.applyTimestamp ?? false,
                 visibleSignature: entry.signatureInfo?.visibleSignatureInfo)
-            let record = DocumentRecord(
+            var record = DocumentRecord(
                 externalReference: request.externalReference,
                 name: request.name ?? "document-\(index + 1)",
                 contentType: request.contentType ?? "application/octet-stream",
                 signature: parameters,
                 contentDigest: digest)
+            // An empty document fails alone; the others of the batch are signed.
+            if bytes.isEmpty {
+                record.status = .errorSigning
+                record.signError = "EMPTY_DOCUMENT"
+                record.errorMessage = "documents[\(index)].documentRequest.base64Content is empty"
+            }
             fingerprint.update(data: Data(record.fingerprintText.utf8))
             records.append(record)
             contents.append(bytes)
@@ -96,5 +106,13 @@ extension OperationRequest {
         return AdmittedRequest(
             externalReference: externalReference, description: description,
             documents: records, contents: contents, fingerprint: fingerprint.finalize().hexString)
+    }
+
+    /// Strict base64: the standard alphabet with `=` padding; line breaks (MIME-style wrapping)
+    /// are the only thing tolerated between characters. Anything else is refused, never dropped.
+    static func decodeBase64(_ text: String) -> Data? {
+        if let data = Data(base64Encoded: text) { return data }
+        guard text.contains(where: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) else { return nil }
+        return Data(base64Encoded: String(text.unicodeScalars.filter { $0 != "\n" && $0 != "\r" }))
     }
 }

@@ -15,8 +15,8 @@ protocol OperationStore: Sendable {
     func content(operationID: String, document: Int) async throws -> [UInt8]?
     func signedContent(operationID: String, document: Int) async throws -> [UInt8]?
     /// Records a document's outcome (and its signed bytes) once.
-    func record(_ outcome: DocumentOutcome, signed: [UInt8]?, operationID: String, document: Int) async throws
-        -> OperationTable.Recording
+    func record(_ outcome: DocumentOutcome, signed: [UInt8]?, operationID: String, document: Int, attempt: Int)
+        async throws -> OperationTable.Recording
     /// Waits until the operation is finished or `timeout` passes; returns it as it then is.
     func waitUntilFinished(id: String, clientID: String, timeout: Duration) async -> Operation?
     /// Documents not yet final, for dispatch at start.

@@ -61,13 +61,16 @@ struct OperationTable: Sendable {
 
     /// Records a document's outcome in place (no copy of the operation's document list, so a
     /// large operation costs O(1) per result).
-    mutating func record(_ outcome: DocumentOutcome, operationID: String, document: Int, at now: Date) -> Recording {
+    mutating func record(
+        _ outcome: DocumentOutcome, operationID: String, document: Int, attempt: Int, at now: Date
+    ) -> Recording {
         // Read the status without keeping a copy of the operation alive across the mutations below.
         let status: SignStatus? = operations[operationID].flatMap {
             $0.documents.indices.contains(document) ? $0.documents[document].status : nil
         }
         guard let status else { return .unknown }
         guard status == .received else { return .alreadyFinal }
+        operations[operationID]?.documents[document].attempts = attempt
         switch outcome {
         case .signed:
             operations[operationID]?.documents[document].status = .signed

@@ -64,32 +64,39 @@ final class LocalSignerSupervisor: Service, Sendable {
         var backoff = Backoff()
         while !state.withLock({ $0.stopping }) {
             let started = ContinuousClock.now
-            let status = await runOnce(slot: slot, gateway: gateway)
+            let (pid, status) = await runOnce(slot: slot, gateway: gateway)
             state.withLock { _ = $0.running.removeValue(forKey: slot) }
-            if state.withLock({ $0.stopping }) { break }
+            let metadata: Logger.Metadata = [
+                "signer.slot": "\(slot)", "signer.pid": "\(pid)", "signer.exit": "\(status)",
+            ]
+            if state.withLock({ $0.stopping }) {
+                // Tests tell this from a signer that left on its own: the gateway reaped it.
+                logger.info("local signer stopped", metadata: metadata)
+                break
+            }
             let ranFor = started.duration(to: .now)
-            logger.warning(
-                "local signer exited; restarting", metadata: ["signer.slot": "\(slot)", "signer.exit": "\(status)"])
+            logger.warning("local signer exited; restarting", metadata: metadata)
             if ranFor > .seconds(10) { backoff.reset() }
             try? await Task.sleep(for: backoff.next())
         }
     }
 
-    /// Runs one signer process until it exits; returns its exit status.
-    private func runOnce(slot: Int, gateway: String) async -> Int32 {
+    /// Runs one signer process until it exits; returns its pid and how it ended (`exit 0`, `signal 9`).
+    private func runOnce(slot: Int, gateway: String) async -> (pid: pid_t, status: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: configuration.executable)
         process.arguments = ["--gateway", gateway] + configuration.arguments + ["--exit-with-parent", "true"]
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+        return await withCheckedContinuation { (continuation: CheckedContinuation<(pid_t, String), Never>) in
             process.terminationHandler = { process in
-                continuation.resume(returning: process.terminationStatus)
+                let how = process.terminationReason == .uncaughtSignal ? "signal" : "exit"
+                continuation.resume(returning: (process.processIdentifier, "\(how) \(process.terminationStatus)"))
             }
             do {
                 try process.run()
             } catch {
                 logger.error("cannot start local signer", metadata: ["error": "\(error)"])
                 process.terminationHandler = nil
-                continuation.resume(returning: -1)
+                continuation.resume(returning: (0, "not started"))
                 return
             }
             let pid = process.processIdentifier
@@ -98,7 +105,7 @@ final class LocalSignerSupervisor: Service, Sendable {
                 return state.stopping
             }
             if stopNow { kill(pid, SIGTERM) }
-            logger.debug("local signer started", metadata: ["signer.slot": "\(slot)", "signer.pid": "\(pid)"])
+            logger.info("local signer started", metadata: ["signer.slot": "\(slot)", "signer.pid": "\(pid)"])
         }
     }
 

@@ -1,3 +1,4 @@
+import Common
 import Crypto
 import Foundation
 import SwiftASN1
@@ -20,15 +21,13 @@ public enum DevelopmentIdentity {
         if files.fileExists(atPath: keyFile) && files.fileExists(atPath: certificateFile) {
             return (keyFile, certificateFile, false)
         }
-        try files.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        try PrivateFiles.createDirectory(stateDirectory)
         let (keyPEM, certificatePEM) = try generate()
-        // Write the key readable by its owner only, then move it into place atomically.
+        // Write the key readable by its owner only (a new file, never an existing one or a
+        // symlink), then move it into place atomically.
         let temporaryKey = keyFile + ".tmp"
-        guard
-            files.createFile(atPath: temporaryKey, contents: Data(keyPEM.utf8), attributes: [.posixPermissions: 0o600])
-        else {
-            throw SigningError(code: "STATE_DIR_UNWRITABLE", message: "cannot write \(temporaryKey)")
-        }
+        try? files.removeItem(atPath: temporaryKey)
+        try PrivateFiles.writeNew(temporaryKey, Array(keyPEM.utf8))
         try Data(certificatePEM.utf8).write(to: URL(fileURLWithPath: certificateFile), options: .atomic)
         if files.fileExists(atPath: keyFile) { try files.removeItem(atPath: keyFile) }
         try files.moveItem(atPath: temporaryKey, toPath: keyFile)

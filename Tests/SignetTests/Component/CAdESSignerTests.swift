@@ -1,16 +1,20 @@
 import Foundation
 import Common
 import Signing
+import TestSupport
 import Testing
 
 /// CAdES signatures checked by OpenSSL, for each key type the local backend loads.
+@Suite(.timeLimit(.minutes(2)))
 struct CAdESSignerTests {
     /// A key and self-signed certificate made by openssl (nobody here wrote it).
-    static func opensslIdentity(_ keyArguments: [String]) throws -> (key: String, certificate: URL, directory: URL) {
-        let directory = try Tools.temporaryDirectory("identity")
-        let key = directory.appendingPathComponent("key.pem")
-        let certificate = directory.appendingPathComponent("cert.pem")
-        let made = try Tools.run(
+    static func opensslIdentity(_ keyArguments: [String]) async throws -> (
+        key: String, certificate: URL, directory: Workspace
+    ) {
+        let directory = try Workspace("identity")
+        let key = directory.url("key.pem")
+        let certificate = directory.url("cert.pem")
+        let made = try await Shell.run(
             "openssl",
             ["req", "-x509", "-newkey"] + keyArguments + [
                 "-nodes", "-keyout", key.path, "-out", certificate.path, "-days", "30", "-subj",
@@ -24,21 +28,20 @@ struct CAdESSignerTests {
         ["rsa:2048"], ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], ["ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
     ])
     func signaturesVerifyWithOpenSSL(keyArguments: [String]) async throws {
-        let identity = try Self.opensslIdentity(keyArguments)
-        defer { try? FileManager.default.removeItem(at: identity.directory) }
+        let identity = try await Self.opensslIdentity(keyArguments)
         let backend = try LocalKeyBackend(
             keyPEM: identity.key, chainPEM: try String(contentsOf: identity.certificate, encoding: .utf8))
         let content = Data("<Invoice><ID>42</ID></Invoice>".utf8)
         let signature = Data(try await CAdESSigner(backend: backend).sign([UInt8](content)))
-        let verified = try Tools.opensslVerifyDetached(
+        let verified = try await Tools.opensslVerifyDetached(
             signature: signature, content: content, trusting: identity.certificate)
         #expect(verified.status == 0, "\(verified.stderr)")
         // Tampered content must fail.
-        let tampered = try Tools.opensslVerifyDetached(
+        let tampered = try await Tools.opensslVerifyDetached(
             signature: signature, content: Data("<Invoice><ID>43</ID></Invoice>".utf8),
             trusting: identity.certificate)
         #expect(tampered.status != 0)
-        let printed = try Tools.opensslPrint(signature: signature)
+        let printed = try await Tools.opensslPrint(signature: signature)
         for attribute in ["contentType", "messageDigest", "signingTime", "id-smime-aa-signingCertificateV2"] {
             #expect(printed.contains("object: \(attribute)"), "missing \(attribute)")
         }
@@ -48,30 +51,29 @@ struct CAdESSignerTests {
         let (keyPEM, certificatePEM) = try DevelopmentIdentity.generate()
         let backend = try LocalKeyBackend(keyPEM: keyPEM, chainPEM: certificatePEM)
         #expect(backend.signerName.contains("NOT FOR PRODUCTION"))
-        let directory = try Tools.temporaryDirectory("dev")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let certificate = directory.appendingPathComponent("cert.pem")
+        let directory = try Workspace("dev")
+        let certificate = directory.url("cert.pem")
         try certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
         let content = Data(repeating: 7, count: 100_000)
         let signature = Data(try await CAdESSigner(backend: backend).sign([UInt8](content)))
         #expect(
-            try Tools.opensslVerifyDetached(signature: signature, content: content, trusting: certificate).status == 0)
+            try await Tools.opensslVerifyDetached(signature: signature, content: content, trusting: certificate).status
+                == 0)
         // Created once, then reused.
-        let first = try DevelopmentIdentity.ensure(in: directory.appendingPathComponent("state").path)
-        let second = try DevelopmentIdentity.ensure(in: directory.appendingPathComponent("state").path)
+        let first = try DevelopmentIdentity.ensure(in: directory.path("state"))
+        let second = try DevelopmentIdentity.ensure(in: directory.path("state"))
         #expect(first.created && !second.created)
         let mode = try FileManager.default.attributesOfItem(atPath: first.keyFile)[.posixPermissions] as? Int
         #expect(mode == 0o600)
     }
 
     /// RFC 5280: serial numbers are at most 20 octets; NSS (pdfsig) rejects longer ones.
-    @Test func developmentSerialNumbersFitRFC5280() throws {
-        let directory = try Tools.temporaryDirectory("serial")
-        defer { try? FileManager.default.removeItem(at: directory) }
+    @Test func developmentSerialNumbersFitRFC5280() async throws {
+        let directory = try Workspace("serial")
         for index in 0..<16 {
-            let certificate = directory.appendingPathComponent("cert-\(index).pem")
+            let certificate = directory.url("cert-\(index).pem")
             try DevelopmentIdentity.generate().certificate.write(to: certificate, atomically: true, encoding: .utf8)
-            let printed = try Tools.run("openssl", ["x509", "-in", certificate.path, "-noout", "-serial"]).stdout
+            let printed = try await Shell.run("openssl", ["x509", "-in", certificate.path, "-noout", "-serial"]).stdout
             let hex = printed.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(
                 of: "serial=", with: "")
             // The value must encode in 20 DER octets: below 2^159.

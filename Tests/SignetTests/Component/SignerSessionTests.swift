@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Signing
+import TestSupport
 import Testing
 
 @testable import Signer
@@ -8,6 +9,7 @@ import Testing
 /// A real `SignerSession` against a test-driven ROUTER socket playing the gateway: registration,
 /// a signed job, re-registration after gateway silence with the un-ACKed result re-sent, and no
 /// re-send once it is ACKed.
+@Suite(.timeLimit(.minutes(2)))
 struct SignerSessionTests {
     @Test func unackedResultsAreResentAfterTheGatewayGoesSilent() async throws {
         let context = ZMQContext()
@@ -38,12 +40,14 @@ struct SignerSessionTests {
             throw TestFailure("expected RESULT")
         }
         #expect(result.signed && result.id == job.id)
-        let certificate = FileManager.default.temporaryDirectory.appendingPathComponent("session-\(UUID()).pem")
-        defer { try? FileManager.default.removeItem(at: certificate) }
+        let workspace = try Workspace("session")
+        let certificate = workspace.url("cert.pem")
         try certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
         #expect(
-            try Tools.opensslVerifyDetached(signature: Data(signature), content: Data(content), trusting: certificate)
-                .status == 0)
+            try await Tools.opensslVerifyDetached(
+                signature: Data(signature), content: Data(content), trusting: certificate
+            )
+            .status == 0)
 
         // No ACK and no heartbeat from the "gateway": the signer registers again and re-sends.
         guard case .ready = try await inbound.next() else { throw TestFailure("expected READY after silence") }

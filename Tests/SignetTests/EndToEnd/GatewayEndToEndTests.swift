@@ -1,8 +1,10 @@
 import Foundation
+import Signing
+import TestSupport
 import Testing
 
 /// The real `signet-gateway` with real signer processes, over loopback HTTP and ZeroMQ.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct GatewayEndToEndTests {
     @Test func twoClientsSignMixedBatchesVerifiedByOpenSSL() async throws {
         let gateway = try GatewayProcess(localSigners: 2)
@@ -37,7 +39,7 @@ struct GatewayEndToEndTests {
                     #expect(entry["signStatus"] as? String == "SIGNED")
                     #expect(entry["name"] as? String == document.name)
                     let signature = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
-                    let verified = try Tools.opensslVerifyDetached(
+                    let verified = try await Tools.opensslVerifyDetached(
                         signature: signature, content: document.content,
                         trusting: gateway.developmentCertificate)
                     #expect(verified.status == 0, "\(document.name): \(verified.stderr)")
@@ -47,7 +49,7 @@ struct GatewayEndToEndTests {
                 #expect(raw.status == 200)
                 #expect(raw.headers.first(name: "Content-Type") == "application/pkcs7-signature")
                 #expect(
-                    try Tools.opensslVerifyDetached(
+                    try await Tools.opensslVerifyDetached(
                         signature: raw.body, content: documents[0].content,
                         trusting: gateway.developmentCertificate
                     ).status == 0)
@@ -82,7 +84,8 @@ struct GatewayEndToEndTests {
             let first = try await gateway.request(.POST, "/v1/operations", body: body)
             let again = try await gateway.request(.POST, "/v1/operations", body: body)
             #expect(first.status == 202)
-            #expect(again.json["id"] as? String == first.json["id"] as? String)
+            let firstID = try #require(first.json["id"] as? String)
+            #expect(again.json["id"] as? String == firstID)
 
             let different = try Requests.operation(reference: "ref-1", documents: Array(documents.prefix(2)))
             let conflict = try await gateway.request(.POST, "/v1/operations", body: different)
@@ -159,7 +162,7 @@ struct GatewayEndToEndTests {
             for (entry, document) in zip(list, documents) {
                 let signature = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
                 #expect(
-                    try Tools.opensslVerifyDetached(
+                    try await Tools.opensslVerifyDetached(
                         signature: signature, content: document.content,
                         trusting: gateway.developmentCertificate
                     ).status == 0)
@@ -181,100 +184,130 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
+    /// SIGKILL a signer that holds jobs: its jobs are dispatched again, every document is signed
+    /// once with a valid signature, and the supervisor replaces the signer.
     @Test func killingASignerLosesNothing() async throws {
-        let gateway = try GatewayProcess(
-            localSigners: 2, extraArguments: ["--heartbeat", "0.2", "--signer-slots", "2"])
+        let gateway = try GatewayProcess(localSigners: 2, extraArguments: ["--signer-slots", "2"])
         try await gateway.waitUntilReady(signers: 2)
+        var killed: Set<Int32> = []
         do {
             let documents = Requests.mixedDocuments(count: 600, seed: 3)
             let start = try await gateway.request(
                 .POST, "/v1/operations", body: try Requests.operation(reference: "kill", documents: documents))
             let id = try #require(start.json["id"] as? String)
-            let victims = try gateway.signerPIDs()
-            #expect(victims.count == 2)
-            if let victim = victims.first { kill(victim, SIGKILL) }
-            // The kill landed while the operation was running.
+            let victim = try #require(try await gateway.signerPIDs().first)
+            // The victim holds jobs when it dies (it is refilled as soon as it answers).
+            try await gateway.waitForSigner(pid: victim, holdingJobs: true)
+            kill(victim, SIGKILL)
+            killed.insert(victim)
             let during = try await gateway.request(.GET, "/v1/operations/\(id)").json
             #expect(during["status"] as? String == "PENDING_EXECUTION")
+
             let status = try await gateway.waitForCompletion(id)
             #expect(status["status"] as? String == "EXECUTED")
             let result = try await gateway.request(.GET, "/v1/operations/\(id)/result")
             let list = try #require(result.json["documentList"] as? [[String: Any]])
-            #expect(list.count == documents.count)
+            try #require(list.count == documents.count)
             #expect(list.allSatisfy { $0["signStatus"] as? String == "SIGNED" })
-            let progress = result.json["progress"] as? [String: Int]
-            #expect(progress?["signed"] == documents.count)
-            // Every signature matches its own document: nothing mixed up.
-            for index in stride(from: 0, to: documents.count, by: 25) {
-                let signature = try #require(Data(base64Encoded: list[index]["signedContent"] as? String ?? ""))
-                #expect(
-                    try Tools.opensslVerifyDetached(
-                        signature: signature, content: documents[index].content,
-                        trusting: gateway.developmentCertificate
-                    ).status == 0)
+            #expect((result.json["progress"] as? [String: Int])?["signed"] == documents.count)
+            // The jobs the victim held went out again; the rest were signed at the first attempt.
+            let attempts = list.map { $0["attempts"] as? Int ?? 0 }
+            #expect(attempts.allSatisfy { $0 >= 1 })
+            #expect(attempts.contains { $0 > 1 }, "no document was dispatched again")
+            // Every signature matches its own document: nothing lost, nothing mixed up.
+            for (entry, document) in zip(list, documents) {
+                let signature = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
+                let verified = try await Tools.opensslVerifyDetached(
+                    signature: signature, content: document.content, trusting: gateway.developmentCertificate)
+                #expect(verified.status == 0, "\(document.name): \(verified.stderr)")
             }
-            // The supervisor replaced the killed signer.
+            // The supervisor saw the victim die and replaced it.
+            #expect(GatewayProcess.signerExits(in: gateway.log()).map(\.pid) == [victim])
             try await gateway.waitUntilReady(signers: 2)
-            #expect(try gateway.signerPIDs().count == 2)
+            let now = try await gateway.signerPIDs()
+            #expect(now.count == 2 && !now.contains(victim))
         } catch {
-            Issue.record("\(error)\n\(gateway.log())")
+            Issue.record("\(error)\n\(tail(gateway.log()))")
         }
-        try await gateway.stop()
+        try await gateway.stop(killedSigners: killed)
     }
 
-    @Test func externalSignersServeAGatewayWithoutLocalOnes() async throws {
-        let gateway = try GatewayProcess(localSigners: 0)
-        // Not ready without signers.
+    /// An external signer takes work, drains what it holds on SIGTERM (no job of it is dispatched
+    /// again), says DISCONNECT (forgotten at once, long before the liveness timeout) and exits 0;
+    /// a second one finishes the operation.
+    @Test func externalSignersServeAGatewayAndDrainOnSIGTERM() async throws {
+        // Liveness 5 s × 3: a signer forgotten within 2 s was forgotten for its DISCONNECT.
+        let gateway = try GatewayProcess(localSigners: 0, extraArguments: ["--heartbeat", "5"])
         try await gateway.waitUntilLive()
         #expect(try await gateway.request(.GET, "/health/ready", user: nil).status == 503)
-        // Start one the way an operator on another host would (the development key from the state folder).
-        let signer = Process()
-        signer.executableURL = Tools.binDirectory.appendingPathComponent("signet-signer")
-        signer.arguments = [
-            "--gateway", "tcp://127.0.0.1:\(gateway.signerPort)",
-            "--signing-key", gateway.stateDirectory.appendingPathComponent("dev-signing-key.pem").path,
-            "--signing-cert", gateway.developmentCertificate.path, "--slots", "3",
-        ]
-        signer.standardError = FileHandle.nullDevice
-        try signer.run()
+        let documents = Requests.mixedDocuments(count: 300, seed: 9)
+        var first: ServiceProcess?
+        var second: ServiceProcess?
         do {
+            // Started the way an operator on another host would (the development key from the state folder).
+            first = try await gateway.externalSigner(name: "first", slots: 3)
             try await gateway.waitUntilReady(signers: 1)
-            let documents = Requests.mixedDocuments(count: 6, seed: 9)
             let started = try await gateway.request(
                 .POST, "/v1/operations", body: try Requests.operation(reference: nil, documents: documents))
             let id = try #require(started.json["id"] as? String)
-            #expect(try await gateway.waitForCompletion(id)["status"] as? String == "EXECUTED")
-            // SIGTERM: the signer drains, says DISCONNECT and exits 0; the gateway forgets it at once.
-            signer.terminate()
-            let deadline = ContinuousClock.now.advanced(by: .seconds(15))
-            while signer.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            #expect(!signer.isRunning)
-            #expect(signer.terminationStatus == 0)
-            try await Task.sleep(for: .milliseconds(300))
-            let ready = try await gateway.request(.GET, "/health/ready", user: nil)
-            #expect(ready.status == 503)
-            #expect(ready.json["signers"] as? Int == 0)
+            let firstPID = try #require(first?.pid)
+            try await gateway.waitForSigner(pid: firstPID, holdingJobs: true)
+            let termination = try #require(try await first?.stop(timeout: .seconds(20)))
+            #expect(termination.isCleanExit, "the signer ended with \(termination)")
+            try first?.checkLogIsClean()
+            try await gateway.waitUntil("the gateway forgets the signer", timeout: .seconds(2)) {
+                try await gateway.request(.GET, "/health/ready", user: nil).json["signers"] as? Int == 0
+            }
+            let midway = try await gateway.request(.GET, "/v1/operations/\(id)").json
+            let signedByFirst = (midway["progress"] as? [String: Int])?["signed"] ?? 0
+            #expect(midway["status"] as? String == "PENDING_EXECUTION")
+            #expect(signedByFirst > 0)
+            #expect(try await gateway.request(.GET, "/health/ready", user: nil).json["jobsInFlight"] as? Int == 0)
+
+            second = try await gateway.externalSigner(name: "second", slots: 3)
+            let status = try await gateway.waitForCompletion(id)
+            #expect(status["status"] as? String == "EXECUTED")
+            let result = try await gateway.request(.GET, "/v1/operations/\(id)/result")
+            let list = try #require(result.json["documentList"] as? [[String: Any]])
+            try #require(list.count == documents.count)
+            // Drained, not abandoned: nothing the first signer held had to be dispatched again.
+            #expect(list.allSatisfy { $0["attempts"] as? Int == 1 }, "a held job was dispatched again")
+            for (entry, document) in zip(list, documents) {
+                #expect(entry["signStatus"] as? String == "SIGNED")
+                let signature = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
+                let verified = try await Tools.opensslVerifyDetached(
+                    signature: signature, content: document.content, trusting: gateway.developmentCertificate)
+                #expect(verified.status == 0, "\(document.name): \(verified.stderr)")
+            }
+            let secondEnd = try #require(try await second?.stop(timeout: .seconds(20)))
+            #expect(secondEnd.isCleanExit, "the second signer ended with \(secondEnd)")
+            try second?.checkLogIsClean()
         } catch {
-            Issue.record("\(error)\n\(gateway.log())")
+            Issue.record("\(error)\n\(tail(gateway.log()))\n\(first.map { tail($0.log()) } ?? "")")
         }
-        if signer.isRunning { kill(signer.processIdentifier, SIGKILL) }
+        for signer in [first, second].compactMap({ $0 }) where signer.isRunning { kill(signer.pid, SIGKILL) }
         try await gateway.stop()
     }
 
+    /// SIGTERM with a batch in flight: the gateway stops its own signers (SIGTERM, they drain and
+    /// exit 0), reaps them, then exits 0. Signers that merely noticed their parent was gone
+    /// (`--exit-with-parent`) would outlive the gateway and leave no "stopped" record in its log.
     @Test func stoppingTheGatewayStopsItsSigners() async throws {
         let gateway = try GatewayProcess(localSigners: 2)
         try await gateway.waitUntilReady(signers: 2)
-        let signers = try gateway.signerPIDs()
+        let signers = Set(try await gateway.signerPIDs())
         #expect(signers.count == 2)
-        gateway.process.terminate()
-        let deadline = ContinuousClock.now.advanced(by: .seconds(20))
-        while (gateway.process.isRunning || signers.contains { kill($0, 0) == 0 }) && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(!gateway.process.isRunning)
-        #expect(gateway.process.terminationStatus == 0, "\(gateway.log())")
-        #expect(signers.allSatisfy { kill($0, 0) != 0 }, "signer processes outlived the gateway")
+        let started = try await gateway.request(
+            .POST, "/v1/operations",
+            body: try Requests.operation(reference: nil, documents: Requests.mixedDocuments(count: 600, seed: 4)))
+        #expect(started.status == 202)
+        for pid in signers { try await gateway.waitForSigner(pid: pid, holdingJobs: true) }
         try await gateway.stop()
+        // Gone the moment the gateway is: it waited for them.
+        #expect(signers.allSatisfy { kill($0, 0) != 0 }, "signer processes outlived the gateway")
+        let stopped = GatewayProcess.signersStopped(in: gateway.log())
+        #expect(Set(stopped.keys) == signers, "the gateway did not stop its signers:\n\(tail(gateway.log()))")
+        #expect(stopped.values.allSatisfy { $0 == "exit 0" }, "\(stopped)")
     }
 
     /// Another service failing (here: the HTTP port is taken) stops the whole gateway, signers
@@ -282,31 +315,58 @@ struct GatewayEndToEndTests {
     @Test func aTakenHTTPPortStopsTheGatewayAndItsSigners() async throws {
         let first = try GatewayProcess(localSigners: 1)
         try await first.waitUntilLive()
-        let work = first.directory.appendingPathComponent("work").path
-        let second = try Tools.run(
-            "timeout",
+        let signerEndpoint = "tcp://127.0.0.1:\(try Tools.freePort())"
+        let second = try await Shell.run(
+            Tools.binDirectory.appendingPathComponent("signet-gateway").path,
             [
-                "-k", "5", "30", Tools.binDirectory.appendingPathComponent("signet-gateway").path,
-                "--host", "127.0.0.1", "--port", "\(first.port)", "--signer-endpoint",
-                "tcp://127.0.0.1:\(try Tools.freePort())",
-                "--work-folder", work, "--state-dir", first.stateDirectory.path, "--local-signers", "1",
-            ])
-        // Exit 1 with the reason: a hang ends in timeout's SIGKILL instead (Foundation reports
-        // that as status 9), a timeout as 124.
+                "--host", "127.0.0.1", "--port", "\(first.port)", "--signer-endpoint", signerEndpoint,
+                "--work-folder", first.workFolder.path, "--state-dir", first.stateDirectory.path,
+                "--local-signers", "2",
+            ], timeout: .seconds(40))
+        // Exit 1 with the reason (a hang ends in Shell.run's timeout instead).
         #expect(second.status == 1, "exit \(second.status): \(second.stderr)")
         #expect(second.stderr.contains("Address already in use"), "\(second.stderr)")
+        #expect(CrashReport.find(in: second.stderr) == nil, "\(second.stderr)")
+        // Every signer it started was stopped by it, and none is left.
+        let started = second.stderr.split(separator: "\n").filter { $0.contains("local signer started") }.compactMap {
+            $0.firstMatch(of: /signer\.pid=(\d+)/).flatMap { Int32($0.1) }
+        }
+        #expect(Set(GatewayProcess.signersStopped(in: second.stderr).keys) == Set(started), "\(second.stderr)")
+        let left = try await Shell.run("pgrep", ["-f", "signet-signer --gateway \(signerEndpoint)"])
+        #expect(left.stdout.isEmpty, "signers outlived the failed gateway: \(left.stdout)")
         try await first.stop()
     }
 
     @Test func missingClientConfigurationStopsTheGateway() async throws {
-        let directory = try Tools.temporaryDirectory("noconfig")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try Tools.run(
+        let directory = try Workspace("noconfig")
+        let output = try await Shell.run(
             Tools.binDirectory.appendingPathComponent("signet-gateway").path,
-            ["--work-folder", directory.path, "--state-dir", directory.path, "--local-signers", "0"])
+            ["--work-folder", directory.path("work"), "--state-dir", directory.path("state"), "--local-signers", "0"])
         #expect(output.status != 0)
         #expect(output.stderr.contains("client-services-config.json"))
-        let badFlag = try Tools.run(
+        // A signing key others can read stops the gateway and a signer, naming the fix.
+        let (keyPEM, certificatePEM) = try DevelopmentIdentity.generate()
+        try FileManager.default.createDirectory(at: directory.url("work"), withIntermediateDirectories: true)
+        try Data(#"{"alice": {"secret": "s"}}"#.utf8).write(to: directory.url("work/client-services-config.json"))
+        try keyPEM.write(to: directory.url("work/signing-key.pem"), atomically: true, encoding: .utf8)
+        try certificatePEM.write(to: directory.url("work/signing-cert.pem"), atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes(
+            [.posixPermissions: 0o640], ofItemAtPath: directory.path("work/signing-key.pem"))
+        let looseGateway = try await Shell.run(
+            Tools.binDirectory.appendingPathComponent("signet-gateway").path,
+            ["--work-folder", directory.path("work"), "--state-dir", directory.path("state"), "--local-signers", "0"])
+        #expect(looseGateway.status == 1)
+        #expect(looseGateway.stderr.contains("chmod 600"), "\(looseGateway.stderr)")
+        let looseSigner = try await Shell.run(
+            Tools.binDirectory.appendingPathComponent("signet-signer").path,
+            [
+                "--gateway", "ipc://\(directory.path("none"))", "--signing-key", directory.path("work/signing-key.pem"),
+                "--signing-cert", directory.path("work/signing-cert.pem"),
+            ])
+        #expect(looseSigner.status == 1)
+        #expect(looseSigner.stderr.contains("chmod 600"), "\(looseSigner.stderr)")
+
+        let badFlag = try await Shell.run(
             Tools.binDirectory.appendingPathComponent("signet-gateway").path, ["--no-such-flag", "1"])
         #expect(badFlag.status != 0)
         #expect(badFlag.stderr.contains("--no-such-flag"))

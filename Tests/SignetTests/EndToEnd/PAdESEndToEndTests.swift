@@ -4,7 +4,7 @@ import Testing
 
 /// PAdES through the running service: real gateway, real signers, results checked by qpdf,
 /// pdfsig, pyHanko and asn1crypto.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct PAdESEndToEndTests {
     @Test func anOperationOfPDFsComesBackAsPAdESSignedPDFs() async throws {
         let gateway = try GatewayProcess(localSigners: 2)
@@ -14,13 +14,13 @@ struct PAdESEndToEndTests {
             try ws.write(
                 "in.ps",
                 text: "%!PS\n/Helvetica findfont 14 scalefont setfont 72 700 moveto (Invoice 7) show showpage\n")
-            try Shell.check(
+            try await Shell.check(
                 "gs",
                 [
                     "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", "-sOutputFile=" + ws.path("gs.pdf"),
                     ws.path("in.ps"),
                 ])
-            try Shell.check("qpdf", ["--object-streams=generate", ws.path("gs.pdf"), ws.path("objstm.pdf")])
+            try await Shell.check("qpdf", ["--object-streams=generate", ws.path("gs.pdf"), ws.path("objstm.pdf")])
             let pdfs: [(String, Data)] = [
                 ("plain.pdf", Samples.pdf(text: "Invoice 1")),
                 ("ghostscript.pdf", Data(try ws.read("gs.pdf"))),
@@ -80,17 +80,17 @@ struct PAdESEndToEndTests {
                 #expect(signed.starts(with: original), "the original must be an exact prefix")
                 let path = ws.path("signed-\(index).pdf")
                 try signed.write(to: URL(fileURLWithPath: path))
-                #expect(try Shell.run("qpdf", ["--check", path]).status == 0)
-                let pdfsig = try Shell.run("pdfsig", [path])
+                #expect(try await Shell.run("qpdf", ["--check", path]).status == 0)
+                let pdfsig = try await Shell.run("pdfsig", [path])
                 #expect(pdfsig.stdout.contains("Signature is Valid"), "\(pdfsig.output)")
-                let pyhanko = try Shell.run(
+                let pyhanko = try await Shell.run(
                     "pyhanko",
                     [
                         "sign", "validate", "--no-revocation-check", "--trust", gateway.developmentCertificate.path,
                         "--trust-replace", path,
                     ])
                 #expect(pyhanko.status == 0, "\(pyhanko.output)")
-                let attributes = try Shell.check(
+                let attributes = try await Shell.check(
                     "python", [Shell.packageRoot.appendingPathComponent("Tests/tools/pades_attributes.py").path, path]
                 ).stdout
                 #expect(
@@ -130,7 +130,7 @@ struct PAdESEndToEndTests {
             #expect(entry["signStatus"] as? String == "SIGNED", "\(entry)")
             let signed = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
             try signed.write(to: URL(fileURLWithPath: ws.path("bt.pdf")))
-            let validation = try Shell.run(
+            let validation = try await Shell.run(
                 "pyhanko",
                 [
                     "sign", "validate", "--no-revocation-check", "--pretty-print", "--trust",

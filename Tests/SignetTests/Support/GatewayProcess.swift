@@ -1,46 +1,44 @@
 import AsyncHTTPClient
 import Foundation
+import TestSupport
 import NIOCore
 import NIOHTTP1
 
 /// A real `signet-gateway` process on loopback, with its own work and state folders.
 final class GatewayProcess: @unchecked Sendable {
-    let process = Process()
+    let service: ServiceProcess
     let port: Int
     let signerPort: Int
-    let directory: URL
-    let logFile: URL
+    let workspace: Workspace
     let client = HTTPClient.shared
 
-    var stateDirectory: URL { directory.appendingPathComponent("state") }
+    var process: Process { service.process }
+    var directory: URL { workspace.dir }
+    var workFolder: URL { workspace.url("work") }
+    var stateDirectory: URL { workspace.url("state") }
     var developmentCertificate: URL { stateDirectory.appendingPathComponent("dev-signing-cert.pem") }
+    var developmentKey: URL { stateDirectory.appendingPathComponent("dev-signing-key.pem") }
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     static let clients = ["alice": "alice-secret", "bob": "bob-secret"]
 
     init(localSigners: Int = 2, extraArguments: [String] = []) throws {
-        directory = try Tools.temporaryDirectory("gateway")
-        let work = directory.appendingPathComponent("work")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        workspace = try Workspace("gateway")
+        try FileManager.default.createDirectory(at: workspace.url("work"), withIntermediateDirectories: true)
         let config = Self.clients.mapValues { ["secret": $0] }
         try JSONSerialization.data(withJSONObject: config).write(
-            to: work.appendingPathComponent("client-services-config.json"))
+            to: workspace.url("work/client-services-config.json"))
         port = try Tools.freePort()
         signerPort = try Tools.freePort()
-        logFile = directory.appendingPathComponent("gateway.log")
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logFile)
-        process.executableURL = Tools.binDirectory.appendingPathComponent("signet-gateway")
-        process.arguments =
+        service = try ServiceProcess(
+            "signet-gateway",
             [
                 "--host", "127.0.0.1", "--port", "\(port)", "--server.host.port=127.0.0.1:\(port)",
                 "--signer-endpoint", "tcp://127.0.0.1:\(signerPort)",
-                "--work-folder", work.path, "--state-dir", stateDirectory.path,
+                "--work-folder", workspace.path("work"), "--state-dir", workspace.path("state"),
                 "--local-signers", "\(localSigners)",
-            ] + extraArguments
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+            ] + extraArguments,
+            log: workspace.url("gateway.log"))
     }
 
     /// Waits until `/health/ready` answers 200 (at least `signers` signers connected).
@@ -68,7 +66,8 @@ final class GatewayProcess: @unchecked Sendable {
         throw TestFailure("gateway not live in time; log:\n\(log())")
     }
 
-    func log() -> String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+    /// The gateway's log; local signers write into it too.
+    func log() -> String { service.log() }
 
     struct HTTPResult {
         let status: UInt
@@ -118,19 +117,114 @@ final class GatewayProcess: @unchecked Sendable {
     }
 
     /// Pids of the signer processes this gateway started.
-    func signerPIDs() throws -> [Int32] {
-        let output = try Tools.run("pgrep", ["-P", "\(process.processIdentifier)", "-f", "signet-signer"])
+    func signerPIDs() async throws -> [Int32] {
+        let output = try await Shell.run("pgrep", ["-P", "\(process.processIdentifier)", "-f", "signet-signer"])
         return output.stdout.split(separator: "\n").compactMap { Int32($0) }
     }
 
-    func stop() async throws {
-        if process.isRunning {
-            process.terminate()
-            let deadline = ContinuousClock.now.advanced(by: .seconds(20))
-            while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    /// Polls `condition` until it holds; throws with the log when `timeout` passes first.
+    func waitUntil(
+        _ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
         }
-        try? FileManager.default.removeItem(at: directory)
+        throw TestFailure("timed out waiting until \(what); log:\n\(tail(log()))")
+    }
+
+    /// Waits until the signer with this pid is registered and holds jobs (or holds none).
+    func waitForSigner(pid: Int32, holdingJobs: Bool, timeout: Duration = .seconds(30)) async throws {
+        try await waitUntil("signer \(pid) \(holdingJobs ? "holds" : "holds no") jobs", timeout: timeout) {
+            try await signers().contains {
+                $0["pid"] as? Int == Int(pid) && (($0["jobsInFlight"] as? Int ?? 0) > 0) == holdingJobs
+            }
+        }
+    }
+
+    /// A `signet-signer` started the way an operator on another host would: a CURVE key made by
+    /// `--generate-curve-key`, its public key authorized in the gateway's signer-keys folder, the
+    /// gateway's public key from the state folder, and (unless given) the development signing
+    /// identity. Its log goes to the gateway's folder.
+    func externalSigner(
+        name: String, slots: Int, signingKey: URL? = nil, signingCertificate: URL? = nil, extraArguments: [String] = []
+    ) async throws -> ServiceProcess {
+        let keyFile = workspace.path("signer-\(name).key")
+        let generated = try await Shell.run(
+            Tools.binDirectory.appendingPathComponent("signet-signer").path, ["--generate-curve-key", keyFile])
+        guard generated.status == 0 else { throw TestFailure("--generate-curve-key: \(generated.output)") }
+        try authorizeSigner(publicKey: generated.stdout.trimmingCharacters(in: .whitespacesAndNewlines), name: name)
+        return try ServiceProcess(
+            "signet-signer",
+            [
+                "--gateway", "tcp://127.0.0.1:\(signerPort)", "--gateway-public-key",
+                stateDirectory.appendingPathComponent("signer-curve.pub").path, "--curve-key", keyFile,
+                "--signing-key", (signingKey ?? developmentKey).path,
+                "--signing-cert", (signingCertificate ?? developmentCertificate).path, "--slots", "\(slots)",
+            ] + extraArguments,
+            log: workspace.url("signer-\(name).log"))
+    }
+
+    /// Authorizes a signer's CURVE public key as an operator does: a file in WORK/signer-keys.
+    func authorizeSigner(publicKey: String, name: String) throws {
+        let folder = workFolder.appendingPathComponent("signer-keys")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("# \(name)\n\(publicKey)\n".utf8).write(to: folder.appendingPathComponent(name))
+    }
+
+    /// The gateway's CURVE public key, as it wrote it for operators.
+    func signerPublicKey() throws -> String {
+        try String(contentsOf: stateDirectory.appendingPathComponent("signer-curve.pub"), encoding: .utf8)
+            .split(separator: "\n").first { !$0.hasPrefix("#") }.map(String.init) ?? ""
+    }
+
+    /// The signers `/health/ready` lists, with the jobs each holds.
+    func signers() async throws -> [[String: Any]] {
+        try await request(.GET, "/health/ready", user: nil).json["signerList"] as? [[String: Any]] ?? []
+    }
+
+    /// Stops the gateway with SIGTERM and checks how it went: it exits 0 in time, no process
+    /// writing to its log (the gateway and its local signers) reported a sanitizer error or a
+    /// crash, and no local signer exited unless the test killed it (`killedSigners`). A failed
+    /// check keeps the folder with the log and throws.
+    func stop(killedSigners: Set<Int32> = []) async throws {
+        var problems: [String] = []
+        do {
+            let termination = try await service.stop()
+            if !termination.isCleanExit { problems.append("the gateway ended with \(termination)") }
+        } catch {
+            problems.append("\(error)")
+        }
+        do { try service.checkLogIsClean() } catch { problems.append("\(error)") }
+        let unexpected = Self.signerExits(in: log()).filter { !killedSigners.contains($0.pid) }
+        if !unexpected.isEmpty {
+            problems.append("local signers exited on their own: \(unexpected.map { "\($0.pid) (\($0.how))" })")
+        }
+        guard problems.isEmpty else {
+            workspace.keep()
+            throw TestFailure(problems.joined(separator: "\n") + "\nlog \(service.logFile.path):\n" + tail(log()))
+        }
+    }
+
+    /// Local signers the supervisor saw exit while the gateway ran (it restarts them).
+    static func signerExits(in log: String) -> [(pid: Int32, how: String)] {
+        log.split(separator: "\n").filter { $0.contains("local signer exited") }.map { line in
+            let pid = line.firstMatch(of: /signer\.pid=(\d+)/).flatMap { Int32($0.1) } ?? 0
+            let how = line.firstMatch(of: /signer\.exit=(\w+ -?\d+)/).map { String($0.1) } ?? "?"
+            return (pid, how)
+        }
+    }
+
+    /// Pids of the local signers the gateway stopped and reaped at its shutdown, with how each ended.
+    static func signersStopped(in log: String) -> [Int32: String] {
+        var stopped: [Int32: String] = [:]
+        for line in log.split(separator: "\n") where line.contains("local signer stopped") {
+            if let pid = line.firstMatch(of: /signer\.pid=(\d+)/).flatMap({ Int32($0.1) }) {
+                stopped[pid] = line.firstMatch(of: /signer\.exit=(\w+ -?\d+)/).map { String($0.1) } ?? "?"
+            }
+        }
+        return stopped
     }
 }
 

@@ -3,30 +3,13 @@ import TestSupport
 
 /// Paths and external tools the tests use.
 enum Tools {
-    /// The package root, from this file's location.
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// Where `swift build` put the executables.
     static let binDirectory: URL = {
         if let override = ProcessInfo.processInfo.environment["SIGNET_BIN_DIR"] {
             return URL(fileURLWithPath: override)
         }
-        return packageRoot.appendingPathComponent(".build/debug")
+        return Shell.packageRoot.appendingPathComponent(".build/debug")
     }()
-
-    static func temporaryDirectory(_ name: String = "signet-test") throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "\(name)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
-    /// Runs a command to completion (stdin from `input`).
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> Shell.Result {
-        try Shell.run(executable, arguments, input: input)
-    }
 
     /// A TCP port that was free a moment ago.
     static func freePort() throws -> Int {
@@ -47,15 +30,15 @@ enum Tools {
     }
 
     /// `openssl cms -verify` of a detached signature against the content and a trusted certificate.
-    static func opensslVerifyDetached(signature: Data, content: Data, trusting certificate: URL) throws -> Shell.Result
+    static func opensslVerifyDetached(signature: Data, content: Data, trusting certificate: URL) async throws
+        -> Shell.Result
     {
-        let directory = try temporaryDirectory("verify")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let sig = directory.appendingPathComponent("sig.p7s")
-        let data = directory.appendingPathComponent("content.bin")
+        let workspace = try Workspace("verify")
+        let sig = workspace.url("sig.p7s")
+        let data = workspace.url("content.bin")
         try signature.write(to: sig)
         try content.write(to: data)
-        return try run(
+        return try await Shell.run(
             "openssl",
             [
                 "cms", "-verify", "-binary", "-inform", "DER", "-in", sig.path, "-content", data.path,
@@ -64,7 +47,7 @@ enum Tools {
     }
 
     /// `openssl cms -cmsout -print` of a DER CMS.
-    static func opensslPrint(signature: Data) throws -> String {
-        try run("openssl", ["cms", "-cmsout", "-print", "-inform", "DER"], input: signature).stdout
+    static func opensslPrint(signature: Data) async throws -> String {
+        try await Shell.run("openssl", ["cms", "-cmsout", "-print", "-inform", "DER"], input: signature).stdout
     }
 }

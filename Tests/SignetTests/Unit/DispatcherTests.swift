@@ -4,26 +4,33 @@ import Testing
 @testable import Gateway
 
 /// The dispatcher is pure: time moves only when the test says so.
+@Suite(.timeLimit(.minutes(2)))
 struct DispatcherTests {
     typealias D = Dispatcher<TestInstant>
     let a: [UInt8] = Array("signer-a".utf8)
     let b: [UInt8] = Array("signer-b".utf8)
     var t0 = TestInstant(offset: .zero)
 
-    func ready(_ credit: Int) -> WireMessage {
-        .ready(.init(signerID: "x", credit: credit, pid: 1, host: "h"))
+    func ready(_ credit: Int, draining: Bool = false) -> WireMessage {
+        .ready(.init(signerID: "x", credit: credit, pid: 1, host: "h", draining: draining))
     }
 
     func jobs(_ count: Int, operation: String = "op") -> [JobRef] {
         (0..<count).map { JobRef(operationID: operation, document: $0, contentDigest: "d\($0)") }
     }
 
-    func result(_ job: JobRef, attempt: Int, digest: String? = nil) -> WireMessage {
+    func result(_ job: JobRef, attempt: Int, digest: String? = nil, resent: Bool = false) -> WireMessage {
         let header = WireMessage.Job(
             id: .init(operationID: job.operationID, document: job.document, attempt: attempt),
             contentDigest: digest ?? job.contentDigest, name: "n", contentType: "t",
             signature: .init(signatureType: "CAdES"))
-        return .result(.init(job: header, signed: true), body: [1])
+        var result = WireMessage.Result(job: header, signed: true)
+        result.resent = resent
+        return .result(result, body: [1])
+    }
+
+    func accepted(_ actions: [D.Action]) -> Bool {
+        actions.contains { if case .accept = $0 { true } else { false } }
     }
 
     func sentJobs(_ actions: [D.Action]) -> [(peer: [UInt8], job: JobRef, attempt: Int)] {
@@ -70,10 +77,15 @@ struct DispatcherTests {
         // a is silent past 3 s; b heartbeats.
         _ = dispatcher.received(.heartbeat, from: b, now: t0.advanced(by: .seconds(3.5)))
         let actions = dispatcher.tick(now: t0.advanced(by: .seconds(3.5)))
+        // A dead signer's jobs are suspects: they go out again one at a time, each alone.
         let resent = sentJobs(actions)
-        #expect(resent.count == 2)
+        #expect(resent.count == 1)
         #expect(resent.allSatisfy { $0.peer == b && $0.attempt == 2 })
         #expect(dispatcher.signerCount == 1)
+        let second = sentJobs(
+            dispatcher.received(result(resent[0].job, attempt: 2), from: b, now: t0.advanced(by: .seconds(3.6))))
+        #expect(second.map(\.attempt) == [2])
+        #expect(second.map(\.job.document) != resent.map(\.job.document))
         // The dead signer's late result is not recorded.
         let late = dispatcher.received(result(jobs(2)[0], attempt: 1), from: a, now: t0.advanced(by: .seconds(4)))
         #expect(!late.contains { if case .accept = $0 { true } else { false } })
@@ -95,7 +107,7 @@ struct DispatcherTests {
         let retry = dispatcher.tick(now: t0.advanced(by: .seconds(11)))
         #expect(sentJobs(retry).map(\.attempt) == [2])
         let giveUp = dispatcher.tick(now: t0.advanced(by: .seconds(22)))
-        #expect(giveUp.contains(.giveUp(job, attempts: 2)))
+        #expect(giveUp.contains(.giveUp(job, attempts: 2, reason: .lost)))
         #expect(dispatcher.inFlightCount == 0)
     }
 
@@ -104,7 +116,7 @@ struct DispatcherTests {
         _ = dispatcher.received(ready(1), from: a, now: t0)
         let all = jobs(2)
         _ = dispatcher.enqueue(all, now: t0)
-        _ = dispatcher.received(ready(0), from: a, now: t0)
+        #expect(dispatcher.received(ready(0, draining: true), from: a, now: t0) == [.sendDrained(to: a)])
         let actions = dispatcher.received(result(all[0], attempt: 1), from: a, now: t0)
         #expect(sentJobs(actions).isEmpty)
         #expect(dispatcher.queuedCount == 1)
@@ -112,6 +124,122 @@ struct DispatcherTests {
         _ = dispatcher.received(.disconnect(reason: "bye"), from: a, now: t0)
         #expect(dispatcher.signerCount == 0)
         #expect(sentJobs(dispatcher.received(ready(1), from: b, now: t0)).map(\.job.document) == [1])
+    }
+
+    @Test func aOneSlotSignerWhoseLeaseExpiredKeepsGettingWork() {
+        var dispatcher = D(
+            configuration: .init(heartbeatInterval: .seconds(1), liveness: 1000, lease: .seconds(10), maxAttempts: 5))
+        _ = dispatcher.received(ready(1), from: a, now: t0)
+        let all = jobs(3)
+        #expect(sentJobs(dispatcher.enqueue(all, now: t0)).map(\.job.document) == [0])
+        // The lease expires: job 0 goes back to the front, and the slot counts as free again.
+        let expired = sentJobs(dispatcher.tick(now: t0.advanced(by: .seconds(11))))
+        #expect(expired.map(\.job.document) == [0])
+        #expect(expired.map(\.attempt) == [2])
+        // The late result of attempt 1 is not recorded and gives no second credit.
+        let late = dispatcher.received(result(all[0], attempt: 1), from: a, now: t0.advanced(by: .seconds(12)))
+        #expect(!accepted(late))
+        #expect(sentJobs(late).isEmpty)
+        // Attempt 2's result is recorded and the next job follows.
+        let next = dispatcher.received(result(all[0], attempt: 2), from: a, now: t0.advanced(by: .seconds(13)))
+        #expect(accepted(next))
+        #expect(sentJobs(next).map(\.job.document) == [1])
+    }
+
+    @Test func aSignerThatRegistersAgainWhileBusyGetsItsCreditBackFromResults() {
+        var dispatcher = D(configuration: .init(heartbeatInterval: .seconds(1), liveness: 3))
+        _ = dispatcher.received(ready(2), from: a, now: t0)
+        let all = jobs(4)
+        #expect(sentJobs(dispatcher.enqueue(all, now: t0)).count == 2)
+        // It re-registers while both slots are busy: credit 0, but not draining.
+        #expect(sentJobs(dispatcher.received(ready(0), from: a, now: t0)).isEmpty)
+        let first = dispatcher.received(result(all[0], attempt: 1), from: a, now: t0)
+        #expect(accepted(first))
+        #expect(sentJobs(first).map(\.job.document) == [2])
+        // Forgotten (silent) while busy, then back: the job it finishes frees a slot its READY did not count.
+        _ = dispatcher.tick(now: t0.advanced(by: .seconds(4)))
+        #expect(dispatcher.signerCount == 0)
+        _ = dispatcher.received(ready(0), from: a, now: t0.advanced(by: .seconds(5)))
+        let afterReturn = sentJobs(
+            dispatcher.received(result(all[1], attempt: 1), from: a, now: t0.advanced(by: .seconds(5))))
+        #expect(afterReturn.count == 1)
+    }
+
+    @Test func aResentResultGivesNoCredit() {
+        var dispatcher = D(configuration: .init())
+        _ = dispatcher.received(ready(1), from: a, now: t0)
+        let all = jobs(3)
+        _ = dispatcher.enqueue(all, now: t0)
+        // The signer finished job 0, its RESULT was lost; it registers again with its slot free
+        // (which sends job 1), then re-sends the result.
+        #expect(sentJobs(dispatcher.received(ready(1), from: a, now: t0)).map(\.job.document) == [1])
+        let resent = dispatcher.received(result(all[0], attempt: 1, resent: true), from: a, now: t0)
+        #expect(accepted(resent))
+        #expect(sentJobs(resent).isEmpty)
+        #expect(dispatcher.queuedCount == 1)
+    }
+
+    @Test func aResultFromAPeerThatDoesNotHoldTheLeaseIsNotRecorded() {
+        var dispatcher = D(configuration: .init())
+        _ = dispatcher.received(ready(1), from: a, now: t0)
+        _ = dispatcher.received(ready(0), from: b, now: t0)
+        let job = jobs(1)[0]
+        #expect(sentJobs(dispatcher.enqueue([job], now: t0)).map(\.peer) == [a])
+        let forged = dispatcher.received(result(job, attempt: 1), from: b, now: t0)
+        #expect(forged == [.ackOnly(to: b, .init(operationID: "op", document: 0, attempt: 1))])
+        // An unregistered peer gets no further.
+        let stranger: [UInt8] = Array("stranger".utf8)
+        #expect(!accepted(dispatcher.received(result(job, attempt: 1), from: stranger, now: t0)))
+        #expect(accepted(dispatcher.received(result(job, attempt: 1), from: a, now: t0)))
+    }
+
+    /// A signer dies holding three jobs: each runs again alone on a signer that holds nothing
+    /// else; the one whose lone signer dies too fails `crashed`, the others are signed, and the
+    /// loss is not charged against them.
+    @Test func theJobsOfADeadSignerRunAloneAndAPoisonOneFailsCrashed() {
+        var dispatcher = D(configuration: .init(heartbeatInterval: .seconds(1), liveness: 3, maxAttempts: 1))
+        let c: [UInt8] = Array("signer-c".utf8)
+        _ = dispatcher.received(ready(3), from: a, now: t0)
+        let all = jobs(5)
+        #expect(sentJobs(dispatcher.enqueue(Array(all.prefix(3)), now: t0)).allSatisfy { $0.peer == a })
+        // b is busy with a regular job when a dies.
+        _ = dispatcher.received(ready(2), from: b, now: t0.advanced(by: .seconds(3)))
+        #expect(sentJobs(dispatcher.enqueue(Array(all.suffix(2)), now: t0.advanced(by: .seconds(3)))).count == 2)
+        let t4 = t0.advanced(by: .seconds(4))
+        _ = dispatcher.received(.heartbeat, from: b, now: t4)
+        // a is silent: dead. b holds two jobs, so it is reserved, not fed, until it is empty.
+        #expect(sentJobs(dispatcher.tick(now: t4)).isEmpty)
+        _ = dispatcher.received(result(all[3], attempt: 1), from: b, now: t4)
+        let alone = sentJobs(dispatcher.received(result(all[4], attempt: 1), from: b, now: t4))
+        #expect(alone.map(\.job.document) == [0])
+        #expect(alone.map(\.attempt) == [2])
+        // Nothing else goes to b while it runs the suspect, although it has credit.
+        #expect(dispatcher.signerStates.first { $0.credit > 0 }?.jobsInFlight == 1)
+        let next = sentJobs(dispatcher.received(result(all[0], attempt: 2), from: b, now: t4))
+        #expect(next.map(\.job.document) == [1])
+        // b dies running document 1 alone: it is the poison. Document 2 runs alone on c.
+        _ = dispatcher.received(ready(2), from: c, now: t4.advanced(by: .seconds(3)))
+        let t8 = t4.advanced(by: .seconds(4))
+        _ = dispatcher.received(.heartbeat, from: c, now: t8)
+        let actions = dispatcher.tick(now: t8)
+        #expect(actions.contains(.giveUp(all[1], attempts: 2, reason: .crashed)))
+        #expect(sentJobs(actions).map(\.job.document) == [2])
+        #expect(accepted(dispatcher.received(result(all[2], attempt: 2), from: c, now: t8)))
+        #expect(dispatcher.queuedCount == 0 && dispatcher.inFlightCount == 0)
+    }
+
+    @Test func aJobEnqueuedTwiceIsDispatchedOnce() {
+        var dispatcher = D(configuration: .init())
+        let job = jobs(1)
+        _ = dispatcher.enqueue(job, now: t0)
+        _ = dispatcher.enqueue(job, now: t0)
+        #expect(dispatcher.queuedCount == 1)
+        #expect(sentJobs(dispatcher.received(ready(4), from: a, now: t0)).count == 1)
+        _ = dispatcher.enqueue(job, now: t0)
+        #expect(dispatcher.queuedCount == 0)
+        // Once its result is in, the same job may come again (a retry after a failed store).
+        #expect(accepted(dispatcher.received(result(job[0], attempt: 1), from: a, now: t0)))
+        #expect(sentJobs(dispatcher.retry(job[0], attempt: 1, now: t0)).map(\.attempt) == [2])
     }
 
     @Test func unknownPeersAreToldToRegister() {

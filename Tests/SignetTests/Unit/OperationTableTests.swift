@@ -4,6 +4,7 @@ import Testing
 
 @testable import Gateway
 
+@Suite(.timeLimit(.minutes(2)))
 struct OperationTableTests {
     func operation(
         _ id: String, client: String = "alice", reference: String? = "ref", fingerprint: String = "f1",
@@ -43,23 +44,28 @@ struct OperationTableTests {
         var table = OperationTable()
         _ = table.admit(operation("1"))
         let now = Date(timeIntervalSince1970: 10)
-        #expect(table.record(.signed, operationID: "1", document: 0, at: now) == .recorded(operationFinished: false))
-        #expect(table.record(.failed(code: "X", message: nil), operationID: "1", document: 0, at: now) == .alreadyFinal)
+        #expect(
+            table.record(.signed, operationID: "1", document: 0, attempt: 1, at: now)
+                == .recorded(operationFinished: false))
+        #expect(
+            table.record(.failed(code: "X", message: nil), operationID: "1", document: 0, attempt: 1, at: now)
+                == .alreadyFinal)
         #expect(table.pendingDocuments().map(\.document) == [1])
         #expect(
-            table.record(.failed(code: "PDF_ENCRYPTED", message: "m"), operationID: "1", document: 1, at: now)
+            table.record(
+                .failed(code: "PDF_ENCRYPTED", message: "m"), operationID: "1", document: 1, attempt: 1, at: now)
                 == .recorded(operationFinished: true))
         let finished = table.operations["1"]
         #expect(finished?.status == .executed)
         #expect(finished?.documents[1].signError == "PDF_ENCRYPTED")
-        #expect(table.record(.signed, operationID: "nope", document: 0, at: now) == .unknown)
-        #expect(table.record(.signed, operationID: "1", document: 7, at: now) == .unknown)
+        #expect(table.record(.signed, operationID: "nope", document: 0, attempt: 1, at: now) == .unknown)
+        #expect(table.record(.signed, operationID: "1", document: 7, attempt: 1, at: now) == .unknown)
     }
 
     @Test func anOperationWhoseDocumentsAllFailedIsFailed() {
         var table = OperationTable()
         _ = table.admit(operation("1", documents: 1))
-        _ = table.record(.failed(code: "E", message: nil), operationID: "1", document: 0, at: Date())
+        _ = table.record(.failed(code: "E", message: nil), operationID: "1", document: 0, attempt: 1, at: Date())
         #expect(table.operations["1"]?.status == .executionFailed)
     }
 }

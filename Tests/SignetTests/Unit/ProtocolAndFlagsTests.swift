@@ -1,21 +1,31 @@
 import Common
 import Testing
 
+@Suite(.timeLimit(.minutes(2)))
 struct WireMessageTests {
     @Test func everyCommandRoundTrips() throws {
         let job = WireMessage.Job(
             id: .init(operationID: "op", document: 3, attempt: 2), contentDigest: "abc", name: "a.pdf",
             contentType: "application/pdf",
             signature: .init(signatureType: "PAdES", reason: "r", location: "l", applyTimestamp: true))
+        var resent = WireMessage.Result(job: job, signed: true)
+        resent.resent = true
         let messages: [WireMessage] = [
             .ready(.init(signerID: "s", credit: 4, pid: 9, host: "h")),
+            .ready(.init(signerID: "s", credit: 0, pid: 9, host: "h", draining: true)),
             .job(job, body: [1, 2, 3]),
             .result(.init(job: job, signed: false, signError: "PDF_ENCRYPTED", errorMessage: "m"), body: []),
-            .ack(job.id), .heartbeat, .disconnect(reason: "bye"),
+            .result(resent, body: [7]),
+            .ack(job.id), .heartbeat, .disconnect(reason: "bye"), .drained,
         ]
         for message in messages {
             #expect(try WireMessage.decode(message.encode()[...]) == message)
         }
+        // A READY or RESULT from a signer that predates `draining`/`resent` reads as false.
+        let old = try WireMessage.decode(
+            [WireMessage.tag, [1], Array(#"{"version":1,"signerID":"s","credit":0,"pid":1,"host":"h"}"#.utf8)][...])
+        guard case .ready(let ready) = old else { throw TestFailure("not a READY") }
+        #expect(!ready.isDraining)
     }
 
     @Test func foreignFramesAreRejected() {
@@ -25,6 +35,7 @@ struct WireMessageTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(2)))
 struct CommandLineFlagsTests {
     @Test func bothFlagFormsAndSignStashNames() throws {
         var flags = try CommandLineFlags(["--port", "9000", "--server.host.port=10.0.0.5:8080", "--help"])

@@ -1,0 +1,365 @@
+import Common
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Signing
+import TestSupport
+import Testing
+
+@testable import Gateway
+@testable import Signer
+
+/// The client API's answers through the router in process (no HTTP socket, no child process):
+/// every error code docs/api.md promises, with its status and body, and what happens to documents
+/// whose signers vanish. The signer side is played by DEALER sockets on the hub's real endpoint.
+@Suite(.timeLimit(.minutes(2)))
+struct GatewayAPITests {
+    /// A gateway with no local signers, small limits and fast liveness.
+    static func gateway(reusing existing: Workspace? = nil, _ adjust: (inout GatewayConfiguration) -> Void = { _ in })
+        async throws -> (GatewayApplication, Workspace, CurveKeyPair)
+    {
+        let workspace = try existing ?? Workspace("api")
+        try FileManager.default.createDirectory(at: workspace.url("work"), withIntermediateDirectories: true)
+        try Data(#"{"alice": {"secret": "alice-secret"}, "bob": {"secret": "bob-secret"}}"#.utf8).write(
+            to: workspace.url("work/client-services-config.json"))
+        // The signers the tests play are authorized the way an operator does it: a key file.
+        let signerKeys = try CurveKeyPair.generate()
+        try FileManager.default.createDirectory(
+            at: workspace.url("work/signer-keys"), withIntermediateDirectories: true)
+        try Data("# test signers\n\(signerKeys.publicKey)\n".utf8).write(to: workspace.url("work/signer-keys/test"))
+        var configuration = GatewayConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.advertisedHost = "127.0.0.1"
+        configuration.advertisedPort = 8080
+        configuration.signerEndpoint = "tcp://127.0.0.1:*"
+        configuration.workFolder = workspace.path("work")
+        configuration.stateDirectory = workspace.path("state")
+        configuration.localSigners = 0
+        // Liveness is not what these tests look at: a test process busy with other suites must
+        // not make the gateway declare a signer dead.
+        configuration.heartbeatInterval = .milliseconds(500)
+        configuration.liveness = 100
+        configuration.maxRequestBytes = 64 * 1024
+        configuration.maxDocuments = 3
+        configuration.syncTimeout = .seconds(1)
+        adjust(&configuration)
+        var logger = Logger(label: "test.gateway")
+        logger.logLevel = .warning
+        return (try await buildApplication(configuration: configuration, logger: logger), workspace, signerKeys)
+    }
+
+    static func headers(_ user: String = "alice", contentType: String? = "application/json") -> HTTPFields {
+        var fields: HTTPFields = [.authorization: "Basic " + Data("\(user):\(user)-secret".utf8).base64EncodedString()]
+        if let contentType { fields[.contentType] = contentType }
+        return fields
+    }
+
+    static func body(documents count: Int, reference: String? = nil, content: String = "hello") throws -> ByteBuffer {
+        let documents = (0..<count).map { index in
+            [
+                "documentRequest": [
+                    "name": "d\(index).txt", "base64Content": Data("\(content) \(index)".utf8).base64EncodedString(),
+                ]
+            ]
+        }
+        var object: [String: Any] = ["documents": documents]
+        if let reference { object["externalReference"] = reference }
+        return ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object))
+    }
+
+    /// The error body every failure shares, with the expected status and code.
+    static func expectError(
+        _ response: TestResponse, _ status: HTTPResponse.Status, _ code: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(response.status == status, "\(String(buffer: response.body))", sourceLocation: sourceLocation)
+        let json = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+        #expect(json["errorCode"] as? String == code, "\(json)", sourceLocation: sourceLocation)
+        #expect((json["errorCodeDescription"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+        #expect((json["causeMessage"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+    }
+
+    static func json(_ response: TestResponse) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+    }
+
+    @Test func theStateFolderAndTheDevelopmentKeyAreTheOwnersOnly() async throws {
+        let (_, workspace, _) = try await Self.gateway()
+        let files = FileManager.default
+        #expect(try files.attributesOfItem(atPath: workspace.path("state"))[.posixPermissions] as? Int == 0o700)
+        let key = workspace.path("state/\(DevelopmentIdentity.keyFileName)")
+        #expect(try files.attributesOfItem(atPath: key)[.posixPermissions] as? Int == 0o600)
+        // A key others can read stops the gateway at start, as ssh refuses it.
+        try files.setAttributes([.posixPermissions: 0o644], ofItemAtPath: key)
+        await #expect(throws: StartupError.self) { _ = try await Self.gateway(reusing: workspace) }
+    }
+
+    @Test func requestErrorsAnswerWithTheirStatusAndCode() async throws {
+        let (built, _, _) = try await Self.gateway()
+        try await built.application.test(.router) { client in
+            let wrongType = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(contentType: "text/plain"),
+                body: try Self.body(documents: 1))
+            Self.expectError(wrongType, .unsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE")
+
+            let tooLarge = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(),
+                body: try Self.body(documents: 1, content: String(repeating: "x", count: 100_000)))
+            Self.expectError(tooLarge, .contentTooLarge, "PAYLOAD_TOO_LARGE")
+
+            let none = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(), body: try Self.body(documents: 0))
+            Self.expectError(none, .badRequest, "NO_DOCUMENTS")
+
+            let tooMany = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(), body: try Self.body(documents: 4))
+            Self.expectError(tooMany, .badRequest, "TOO_MANY_DOCUMENTS")
+
+            let unauthenticated = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: [.contentType: "application/json"],
+                body: try Self.body(documents: 1))
+            Self.expectError(unauthenticated, .unauthorized, "UNAUTHORIZED")
+            #expect(unauthenticated.headers[.wwwAuthenticate] != nil)
+
+            let unknown = try await client.execute(uri: "/v1/operations/nope", method: .get, headers: Self.headers())
+            Self.expectError(unknown, .notFound, "OPERATION_NOT_FOUND")
+        }
+    }
+
+    /// No signer is connected, so the operation stays pending: result, document and the
+    /// synchronous endpoint say so with their own codes.
+    @Test func unfinishedOperationsAnswerWithTheirCodes() async throws {
+        let (built, _, _) = try await Self.gateway()
+        try await built.application.test(.router) { client in
+            let started = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(), body: try Self.body(documents: 2))
+            #expect(started.status == .accepted)
+            let id = try #require(Self.json(started)["id"] as? String)
+            #expect(started.headers[.location] == "http://127.0.0.1:8080/v1/operations/\(id)")
+
+            let result = try await client.execute(
+                uri: "/v1/operations/\(id)/result", method: .get, headers: Self.headers())
+            Self.expectError(result, .conflict, "OPERATION_NOT_FINISHED")
+            #expect(result.headers[.retryAfter] == "1")
+
+            let document = try await client.execute(
+                uri: "/v1/operations/\(id)/documents/1", method: .get, headers: Self.headers())
+            Self.expectError(document, .conflict, "DOCUMENT_NOT_SIGNED")
+            let beyond = try await client.execute(
+                uri: "/v1/operations/\(id)/documents/2", method: .get, headers: Self.headers())
+            Self.expectError(beyond, .notFound, "DOCUMENT_NOT_FOUND")
+            // Another client's operation is invisible, exactly like an unknown one.
+            let crossed = try await client.execute(
+                uri: "/v1/operations/\(id)/result", method: .get, headers: Self.headers("bob"))
+            Self.expectError(crossed, .notFound, "OPERATION_NOT_FOUND")
+
+            let synchronous = try await client.execute(
+                uri: OperationsController.syncPath, method: .post, headers: Self.headers(),
+                body: try Self.body(documents: 1))
+            Self.expectError(synchronous, .gatewayTimeout, "SIGNING_TIMEOUT")
+            let cause = Self.json(synchronous)["causeMessage"] as? String ?? ""
+            #expect(cause.contains("/v1/operations/"), "\(cause)")
+        }
+    }
+
+    @Test func anIdempotencyKeyReturnsTheSameOperationOrAConflict() async throws {
+        let (built, _, _) = try await Self.gateway()
+        try await built.application.test(.router) { client in
+            var headers = Self.headers()
+            headers[.idempotencyKey] = "key-1"
+            let first = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: headers, body: try Self.body(documents: 2))
+            let again = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: headers, body: try Self.body(documents: 2))
+            #expect(first.status == .accepted)
+            let id = try #require(Self.json(first)["id"] as? String)
+            #expect(Self.json(again)["id"] as? String == id)
+            // The same key with another payload is a conflict naming the first operation.
+            let other = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: headers, body: try Self.body(documents: 1))
+            Self.expectError(other, .conflict, "EXTERNAL_REFERENCE_CONFLICT")
+            #expect((Self.json(other)["causeMessage"] as? String)?.contains(id) == true)
+            // Without the key, the same payload is a new operation; another client's key is its own.
+            let unkeyed = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(), body: try Self.body(documents: 2))
+            #expect(Self.json(unkeyed)["id"] as? String != id)
+            var bobs = Self.headers("bob")
+            bobs[.idempotencyKey] = "key-1"
+            let bob = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: bobs, body: try Self.body(documents: 1))
+            #expect(bob.status == .accepted)
+            #expect(Self.json(bob)["id"] as? String != id)
+        }
+    }
+
+    static func body(_ documents: [[String: Any]]) throws -> ByteBuffer {
+        ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["documents": documents]))
+    }
+
+    /// Numbers a client controls are checked before use: the gateway answers and stays up.
+    @Test func hostileNumbersAreAnsweredNotTrapped() async throws {
+        let (built, _, _) = try await Self.gateway { $0.maxWait = .milliseconds(200) }
+        try await built.application.test(.router) { client in
+            for wait in ["inf", "1e20", "-1", "nan", "1e-300", "9223372036854775807", "-inf", "x"] {
+                var headers = Self.headers()
+                headers[.prefer] = "wait=\(wait)"
+                let response = try await client.execute(
+                    uri: "/v1/operations", method: .post, headers: headers, body: try Self.body(documents: 1))
+                #expect(response.status == .accepted, "Prefer: wait=\(wait)")
+            }
+            let pdf = Data("%PDF-1.4".utf8).base64EncodedString()
+            let cases: [([String: Any], String)] = [
+                (["type": "COORDINATE", "position": "page=1e300,x=1,y=1"], "position"),
+                (["type": "COORDINATE", "position": "page=1,x=nan,y=1"], "position"),
+                (["type": "COORDINATE", "position": "page=1,x=1,y=inf"], "position"),
+                (["type": "COORDINATE", "position": "page=0,x=1,y=1"], "position"),
+                (["type": "COORDINATE", "position": "page=1.5,x=1,y=1"], "position"),
+                (
+                    ["type": "COORDINATE", "position": "page=1,x=1,y=1", "area": ["width": 1e300, "height": 50]],
+                    "area.width"
+                ),
+                (["type": "PLACEHOLDER", "placeholder": "SIGN", "area": ["width": 10, "height": -1]], "area.height"),
+            ]
+            for (visible, field) in cases {
+                let response = try await client.execute(
+                    uri: "/v1/operations", method: .post, headers: Self.headers(),
+                    body: try Self.body([
+                        [
+                            "documentRequest": ["name": "a.pdf", "base64Content": pdf],
+                            "signatureInfo": ["signatureType": "PAdES", "visibleSignatureInfo": visible],
+                        ]
+                    ]))
+                Self.expectError(response, .badRequest, "INVALID_VISIBLE_SIGNATURE")
+                let cause = Self.json(response)["causeMessage"] as? String ?? ""
+                #expect(cause.hasPrefix("documents[0].signatureInfo.visibleSignatureInfo.\(field)"), "\(cause)")
+            }
+            for junk in ["aGVs bG8=", "aGVs*bG8=", "aGVsbG8", "aGVsbG8=\u{0}"] {
+                let response = try await client.execute(
+                    uri: "/v1/operations", method: .post, headers: Self.headers(),
+                    body: try Self.body([["documentRequest": ["name": "a", "base64Content": junk]]]))
+                Self.expectError(response, .badRequest, "INVALID_BASE64")
+            }
+            // Line-wrapped base64 is base64.
+            let wrapped = Data(repeating: 0x41, count: 200).base64EncodedString(options: .lineLength64Characters)
+            let accepted = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(),
+                body: try Self.body([["documentRequest": ["name": "w", "base64Content": wrapped]]]))
+            #expect(accepted.status == .accepted)
+        }
+    }
+
+    /// An empty document fails alone with `EMPTY_DOCUMENT`; the others of the batch are accepted.
+    @Test func anEmptyDocumentFailsAloneNotTheRequest() async throws {
+        let (built, _, _) = try await Self.gateway()
+        try await built.application.test(.router) { client in
+            let hello = Data("hello".utf8).base64EncodedString()
+            let mixed = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(),
+                body: try Self.body([
+                    ["documentRequest": ["name": "empty", "base64Content": ""]],
+                    ["documentRequest": ["name": "full", "base64Content": hello]],
+                ]))
+            #expect(mixed.status == .accepted)
+            let documents = try #require(Self.json(mixed)["documentList"] as? [[String: Any]])
+            #expect(documents.map { $0["signStatus"] as? String } == ["ERROR_SIGNING", "RECEIVED"])
+            #expect(documents[0]["signError"] as? String == "EMPTY_DOCUMENT")
+            #expect(Self.json(mixed)["status"] as? String == "PENDING_EXECUTION")
+            let queued = await built.hub.queuedCount
+            #expect(queued == 1, "queued \(queued)")
+            // Nothing but empty documents: finished at once, failed.
+            let allEmpty = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(),
+                body: try Self.body([["documentRequest": ["name": "empty", "base64Content": ""]]]))
+            #expect(Self.json(allEmpty)["status"] as? String == "EXECUTION_FAILED")
+            // A missing field is still the request's fault.
+            let missing = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(),
+                body: try Self.body([["documentRequest": ["name": "none"]]]))
+            Self.expectError(missing, .badRequest, "MISSING_CONTENT")
+        }
+    }
+
+    /// Signers that take a job and disconnect: the job goes out again with the next attempt, and
+    /// after `--max-attempts` lost attempts the document fails with `SIGNER_LOST`.
+    @Test func aDocumentWhoseSignersAllVanishEndsSignerLost() async throws {
+        let (built, _, keys) = try await Self.gateway { $0.maxAttempts = 2 }
+        try await built.application.test(.router) { client in
+            let endpoint = try await built.hub.boundEndpoint()
+            let started = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(), body: try Self.body(documents: 1))
+            let id = try #require(Self.json(started)["id"] as? String)
+            for attempt in 1...2 {
+                let signer = try await FakeSigner(
+                    endpoint: endpoint, id: "vanishing-\(attempt)", serverKey: built.signerPublicKey, keys: keys)
+                signer.send(.ready(.init(signerID: signer.id, credit: 1, pid: 1, host: "test")))
+                let job = try await signer.nextJob()
+                #expect(job.operationID == id && job.document == 0 && job.attempt == attempt)
+                signer.send(.disconnect(reason: "gone"))
+                await signer.close()
+            }
+            let status = try await Self.waitForCompletion(id, client: client)
+            #expect(status["status"] as? String == "EXECUTION_FAILED")
+            let document = try #require((status["documentList"] as? [[String: Any]])?.first)
+            #expect(document["signStatus"] as? String == "ERROR_SIGNING")
+            #expect(document["signError"] as? String == "SIGNER_LOST")
+            #expect(document["attempts"] as? Int == 2)
+        }
+    }
+
+    /// A signer disconnects holding a job; a real signer session gets it with attempt 2 and signs
+    /// it, and the signature verifies.
+    @Test func aJobHeldByADisconnectingSignerIsSignedByAnother() async throws {
+        let (built, workspace, keys) = try await Self.gateway()
+        try await built.application.test(.router) { client in
+            let endpoint = try await built.hub.boundEndpoint()
+            let started = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(), body: try Self.body(documents: 1))
+            let id = try #require(Self.json(started)["id"] as? String)
+            let leaving = try await FakeSigner(
+                endpoint: endpoint, id: "leaving", serverKey: built.signerPublicKey, keys: keys)
+            leaving.send(.ready(.init(signerID: leaving.id, credit: 1, pid: 1, host: "test")))
+            #expect(try await leaving.nextJob().attempt == 1)
+            leaving.send(.disconnect(reason: "gone"))
+            await leaving.close()
+
+            let key = workspace.path("state/dev-signing-key.pem")
+            let certificate = workspace.url("state/dev-signing-cert.pem")
+            let context = ZMQContext()
+            let session = SignerSession(
+                configuration: .init(
+                    gateway: endpoint, signerID: "real", slots: 1, heartbeatInterval: .milliseconds(100), liveness: 5,
+                    shutdownGrace: .seconds(1), exitWithParent: false,
+                    curve: (built.signerPublicKey, keys)),
+                signer: DocumentSigner(backend: try LocalKeyBackend(keyFile: key, certificateFile: certificate.path)),
+                context: context, logger: Logger(label: "test.signer"))
+            let running = Task { try await session.run() }
+            defer {
+                running.cancel()
+            }
+            let status = try await Self.waitForCompletion(id, client: client)
+            #expect(status["status"] as? String == "EXECUTED")
+            let document = try #require((status["documentList"] as? [[String: Any]])?.first)
+            #expect(document["attempts"] as? Int == 2)
+            let raw = try await client.execute(
+                uri: "/v1/operations/\(id)/documents/0", method: .get, headers: Self.headers())
+            #expect(raw.status == .ok)
+            let verified = try await Tools.opensslVerifyDetached(
+                signature: Data(buffer: raw.body), content: Data("hello 0".utf8), trusting: certificate)
+            #expect(verified.status == 0, "\(verified.stderr)")
+        }
+    }
+
+    static func waitForCompletion(_ id: String, client: some TestClientProtocol) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while ContinuousClock.now < deadline {
+            let status = Self.json(
+                try await client.execute(uri: "/v1/operations/\(id)", method: .get, headers: Self.headers()))
+            if status["status"] as? String != "PENDING_EXECUTION" { return status }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("operation \(id) did not finish")
+    }
+}
