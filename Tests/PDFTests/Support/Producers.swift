@@ -78,23 +78,16 @@ enum Producer: String, CaseIterable, CustomStringConvertible, Sendable {
                     ws.path("fields.pdf"),
                 ])
             return try ws.read("fields.pdf")
-        case .handmadeTable: return HandmadePDF().build(xref: .table)
-        case .handmadeXRefStream: return HandmadePDF().build(xref: .stream)
-        case .handmadeHybrid: return HandmadePDF().build(xref: .hybrid)
-        case .handmadeJunkBeforeHeader: return HandmadePDF(junk: "JUNK\r\n").build(xref: .table)
-        case .handmadeNoFinalEOL: return HandmadePDF(finalEOL: false, eol: "\r").build(xref: .table)
+        case .handmadeTable: return SamplePDF().build(xref: .table)
+        case .handmadeXRefStream: return SamplePDF().build(xref: .stream)
+        case .handmadeHybrid: return SamplePDF().build(xref: .hybrid)
+        case .handmadeJunkBeforeHeader: return SamplePDF(junk: "JUNK\r\n").build(xref: .table)
+        case .handmadeNoFinalEOL: return SamplePDF(finalEOL: false, eol: "\r").build(xref: .table)
         }
     }
 
     private static func ghostscript(_ ws: Workspace) throws -> [UInt8] {
-        try ws.write("in.ps", text: postScript)
-        try Shell.check(
-            "gs",
-            [
-                "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", "-sOutputFile=" + ws.path("gs.pdf"),
-                ws.path("in.ps"),
-            ])
-        return try ws.read("gs.pdf")
+        try Ghostscript.pdf(fromPostScript: postScript, in: ws)
     }
 
     private func qpdf(_ ws: Workspace, _ args: [String]) throws -> [UInt8] {

@@ -16,6 +16,47 @@ struct QPDFJSON {
         (objects[key] as? [String: Any])?["value"] as? [String: Any]
     }
 
+    /// The value of `N G R` (a stream's dictionary for streams), following references.
+    func resolve(_ item: Any?) -> Any? {
+        var current = item
+        for _ in 0..<32 {
+            guard let ref = current as? String, Self.isReference(ref) else { return current }
+            let wrapper = objects["obj:" + ref] as? [String: Any]
+            current = wrapper?["value"] ?? (wrapper?["stream"] as? [String: Any])?["dict"]
+        }
+        return nil
+    }
+
+    func isStream(_ ref: String) -> Bool { (objects["obj:" + ref] as? [String: Any])?["stream"] != nil }
+
+    static func isReference(_ text: String) -> Bool {
+        let parts = text.split(separator: " ")
+        return parts.count == 3 && parts[2] == "R" && Int(parts[0]) != nil && Int(parts[1]) != nil
+    }
+
+    /// Signature fields by their /T, as references (`N G R`).
+    func signatureFieldRefs() -> [String: String] {
+        var out: [String: String] = [:]
+        for (key, wrapper) in objects where key.hasPrefix("obj:") {
+            guard let dict = (wrapper as? [String: Any])?["value"] as? [String: Any], let t = dict["/T"] as? String,
+                (dict["/FT"] ?? (resolve(dict["/Parent"]) as? [String: Any])?["/FT"]) as? String == "/Sig"
+            else { continue }
+            out[t.hasPrefix("u:") ? String(t.dropFirst(2)) : t] = String(key.dropFirst(4))
+        }
+        return out
+    }
+
+    /// The page objects in order (`N G R`), from qpdf's page list.
+    static func pageRefs(path: String) throws -> [String] {
+        let result = try Shell.check("qpdf", ["--json=2", "--json-key=pages", path])
+        let root = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        return (root?["pages"] as? [[String: Any]] ?? []).compactMap { $0["object"] as? String }
+    }
+
+    static func numbers(_ item: Any?) -> [Double] {
+        (item as? [Any] ?? []).compactMap { ($0 as? NSNumber)?.doubleValue }
+    }
+
     /// Dictionaries of signature fields by their /T (qpdf writes strings as "u:text").
     func signatureWidgets() -> [String: [String: Any]] {
         var out: [String: [String: Any]] = [:]
