@@ -1,23 +1,34 @@
-// libFuzzer entry point for the PDF module. Built by fuzz.sh together with Sources/PDF:
+// libFuzzer entry point for the PDF module. Built by fuzz.sh together with Sources/PDF and
+// Tests/PDFTests/Support/FuzzRequest.swift (the request, visible placements with hostile
+// numbers included, comes from the input's last bytes):
 //   swiftc -sanitize=fuzzer,address -parse-as-library -module-name PDFFuzz ...
-// Besides "no crash", it checks invariants of successful preparations: the input is an exact
-// prefix, the ByteRange frames the hole, and the output parses again as a PDF.
+// Besides "no crash", it checks that a refusal carries a documented code, and invariants of
+// successful preparations: the input is an exact prefix, the ByteRange frames the hole, the CMS
+// embeds, and the output is prepared again (the whole prepare → embed → re-read path).
 import Foundation
+
+/// docs/pdf.md's error table (FuzzRegressionTests reads the table itself).
+let documentedCodes: Set<String> = [
+    "EMPTY_DOCUMENT", "NOT_A_PDF", "PDF_ENCRYPTED", "PDF_TRUNCATED", "PDF_BAD_XREF", "PDF_MALFORMED",
+    "PDF_TOO_COMPLEX", "PDF_FIELD_NOT_FOUND", "PDF_PLACEHOLDER_NOT_FOUND", "PDF_BAD_VISIBLE_SIGNATURE",
+    "PDF_CONTENTS_TOO_SMALL", "PDF_BAD_REQUEST",
+]
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    let selector = bytes.last ?? 0
     var request = PDFSignatureRequest(
         signingTime: Date(timeIntervalSince1970: 1_790_000_000), reason: "fuzz", signerName: "Fuzz",
         contentsCapacity: 64)
-    switch selector % 4 {
-    case 1: request.visible = .coordinates(page: 1, x: 10, y: 10, width: 50, height: 20)
-    case 2: request.visible = .placeholder(word: "SIGNHERE", width: 50, height: 20)
-    case 3: request.visible = .field(name: "Approval")
-    default: break
+    request.visible = FuzzRequest.visible(bytes)
+    var prepared: PreparedPDF
+    do {
+        prepared = try PDFSigner.prepare(bytes, request)
+    } catch {
+        precondition(documentedCodes.contains(error.code), "undocumented code: \(error)")
+        precondition(!error.message.hasPrefix("unexpected error"), "\(error)")
+        return 0
     }
-    guard var prepared = try? PDFSigner.prepare(bytes, request) else { return 0 }
     precondition(Array(prepared.bytes.prefix(bytes.count)) == bytes, "input is not a prefix")
     let r = prepared.byteRange
     precondition(r.count == 4 && r[0] == 0 && r[1] < r[2] && r[2] + r[3] == prepared.bytes.count, "bad ByteRange")

@@ -10,7 +10,7 @@ JOBS=${2:-1}
 mkdir -p .build/fuzz Fuzz/corpus Fuzz/crashes
 swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
     -module-name PDFFuzz -I Sources/CZlib -lz \
-    Sources/PDF/*.swift Fuzz/FuzzEntry.swift -o .build/fuzz/pdf-fuzz
+    Sources/PDF/*.swift Fuzz/FuzzEntry.swift Tests/PDFTests/Support/FuzzRequest.swift -o .build/fuzz/pdf-fuzz
 PARALLEL=""
 [ "$JOBS" -gt 1 ] && PARALLEL="-jobs=$JOBS -workers=$JOBS"
 # Swift's own crash backtracer trips ASan; libFuzzer prints the stack instead.

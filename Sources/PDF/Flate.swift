@@ -2,13 +2,12 @@ import CZlib
 
 /// zlib inflate/deflate and the PNG predictors used by xref and object streams.
 enum Flate {
-    /// Hard cap on decoded size so a hostile stream cannot exhaust memory.
-    static let maxOutput = 64 << 20
-
-    /// Inflates zlib data. With `allowPartial`, returns what was decoded before damage
-    /// (acceptable for page content, never for xref data).
-    static func inflate(_ input: [UInt8], allowPartial: Bool = false) throws -> [UInt8] {
+    /// Inflates zlib data, producing at most `limit` bytes (`PDF_TOO_COMPLEX` beyond). With
+    /// `allowPartial`, returns what was decoded before damage (acceptable for page content,
+    /// never for xref data).
+    static func inflate(_ input: [UInt8], limit: Int, allowPartial: Bool = false) throws -> [UInt8] {
         guard !input.isEmpty else { return [] }
+        guard input.count <= Int(uInt.max) else { throw PDFError.tooComplex("compressed stream too large") }
         var stream = z_stream()
         guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw PDFError.malformed("zlib init failed")
@@ -29,10 +28,11 @@ enum Flate {
                     let produced = outBuf.count - Int(stream.avail_out)
                     output.append(contentsOf: outBuf[0..<produced])
                 }
-                if output.count > maxOutput { status = Z_MEM_ERROR }
+                if output.count > limit { status = Z_MEM_ERROR }
             } while status == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0)
         }
-        if status == Z_STREAM_END || (allowPartial && status != Z_MEM_ERROR) { return output }
+        if output.count > limit { throw PDFError.tooComplex("a stream decodes to more than \(limit) bytes") }
+        if status == Z_STREAM_END || allowPartial { return output }
         // Some producers omit the end marker although all data is present.
         if status == Z_OK || status == Z_BUF_ERROR, stream.avail_in == 0, !output.isEmpty {
             return output
@@ -103,8 +103,9 @@ enum Flate {
         return pb <= pc ? b : c
     }
 
-    /// Decodes a stream's data: no filter or FlateDecode (optionally with predictor) only.
-    static func decode(_ stream: PDFStream, allowPartial: Bool = false) throws -> [UInt8] {
+    /// Decodes a stream's data (FlateDecode with predictors, ASCII85Decode, ASCIIHexDecode), each
+    /// stage producing at most `limit` bytes (`PDF_TOO_COMPLEX` beyond).
+    static func decode(_ stream: PDFStream, limit: Int, allowPartial: Bool = false) throws -> [UInt8] {
         var filters: [String] = []
         var parms: [PDFDict?] = []
         switch stream.dict["Filter"] {
@@ -121,12 +122,13 @@ enum Flate {
         for (i, filter) in filters.enumerated() {
             switch filter {
             case "FlateDecode", "Fl":
-                data = try inflate(data, allowPartial: allowPartial)
+                data = try inflate(data, limit: limit, allowPartial: allowPartial)
                 data = try unpredict(data, parms: i < parms.count ? parms[i] : nil)
             case "ASCII85Decode", "A85": data = try ASCIIFilters.ascii85(data)
             case "ASCIIHexDecode", "AHx": data = try ASCIIFilters.asciiHex(data)
             default: throw PDFError.malformed("unsupported stream filter /\(filter)")
             }
+            guard data.count <= limit else { throw PDFError.tooComplex("a stream decodes to more than \(limit) bytes") }
         }
         return data
     }

@@ -6,8 +6,6 @@ struct ObjectStream {
 }
 
 extension PDFDocument {
-    static let maxResolveDepth = 32
-
     /// The object `ref` points at; `.null` for free or missing objects (§7.3.10).
     func object(_ ref: PDFRef) throws -> PDFObject {
         if let cached = cache[ref.num] { return cached }
@@ -15,9 +13,16 @@ extension PDFDocument {
             throw PDFError.malformed("object \(ref) refers to itself while being loaded")
         }
         defer { resolving.remove(ref.num) }
+        guard resolving.count <= limits.maxReferenceDepth else {
+            throw PDFError.tooComplex("more than \(limits.maxReferenceDepth) objects needed to load one object")
+        }
         let object: PDFObject
         switch xref[ref.num] {
-        case .offset(let offset, _)?: object = try loadObject(ref, at: offset + offsetDelta)
+        case .offset(let offset, _)?:
+            guard let position = position(offset) else {
+                throw PDFError.badXref("xref entry for object \(ref) points outside the file")
+            }
+            object = try loadObject(ref, at: position)
         case .compressed(let stream, let index)?: object = try loadCompressed(ref.num, stream: stream, index: index)
         case .free?, nil: object = .null
         }
@@ -31,7 +36,9 @@ extension PDFDocument {
         var depth = 0
         while case .ref(let r) = current {
             depth += 1
-            guard depth <= Self.maxResolveDepth else { throw PDFError.malformed("reference chain too long") }
+            guard depth <= limits.maxReferenceDepth else {
+                throw PDFError.tooComplex("a chain of more than \(limits.maxReferenceDepth) references")
+            }
             current = try self.object(r)
         }
         return current
@@ -46,64 +53,24 @@ extension PDFDocument {
         return 0
     }
 
+    /// Parses the object an xref entry points at. The entry must point exactly at its
+    /// `num gen obj`: strict readers refuse anything else, so damage is refused, not repaired.
     private func loadObject(_ ref: PDFRef, at position: Int) throws -> PDFObject {
-        if headerMatches(ref, at: position) { return try parseObject(ref, at: position) }
-        // Tolerated damage: the entry is off by some bytes and the object header occurs exactly
-        // once in the whole file, so there is no doubt which bytes are meant.
-        let hits = objectHeaderIndex()[ref] ?? []
-        guard hits.count == 1, let only = hits.first, let object = try? parseObject(ref, at: only) else {
+        var parser = PDFParser(bytes, at: position, maxDepth: limits.maxObjectDepth)
+        guard parser.atObjectHeader(number: ref.num) else {
             throw PDFError.badXref("xref entry for object \(ref) does not point at it")
         }
-        return object
-    }
-
-    private func headerMatches(_ ref: PDFRef, at position: Int) -> Bool {
-        var lexer = PDFLexer(bytes, at: position)
-        guard case .int(let num)? = try? lexer.next(), case .int? = try? lexer.next(),
-            case .keyword("obj")? = try? lexer.next()
-        else { return false }
-        return num == ref.num
-    }
-
-    private func parseObject(_ ref: PDFRef, at position: Int) throws -> PDFObject {
-        guard position >= 0, position < bytes.count else { throw PDFError.badXref("offset outside the file") }
-        var parser = PDFParser(bytes, at: position)
         let found = try parser.parseIndirectObject(length: { r in
-            guard r.num != ref.num, case .int(let n)? = try? self.resolve(.ref(r)) else { return nil }
-            return n
+            guard r.num != ref.num else { return nil }
+            do {
+                return try self.resolve(.ref(r)).int
+            } catch let error as PDFError where error.isTooComplex {
+                throw error
+            } catch {
+                return nil  // a broken /Length: the data ends at `endstream`
+            }
         })
-        guard found.ref.num == ref.num else { throw PDFError.badXref("object number mismatch") }
         return found.object
-    }
-
-    /// Positions of every `num gen obj` header in the file, built once on demand.
-    private func objectHeaderIndex() -> [PDFRef: [Int]] {
-        if let headerIndex { return headerIndex }
-        var index: [PDFRef: [Int]] = [:]
-        let obj = Array("obj".utf8)
-        var i = 0
-        while let hit = ByteSearch.find(obj, in: bytes, from: i) {
-            i = hit + 3
-            guard hit + 3 >= bytes.count || !PDFBytes.isRegular(bytes[hit + 3]) else { continue }
-            if let (ref, start) = headerBefore(hit) { index[ref, default: []].append(start) }
-        }
-        headerIndex = index
-        return index
-    }
-
-    /// Reads `num gen` backwards from the `obj` keyword at `hit`.
-    private func headerBefore(_ hit: Int) -> (PDFRef, Int)? {
-        var p = hit - 1
-        func number() -> Int? {
-            while p >= 0, PDFBytes.isWhitespace(bytes[p]) { p -= 1 }
-            let end = p + 1
-            while p >= 0, bytes[p] >= 0x30, bytes[p] <= 0x39, end - p <= 10 { p -= 1 }
-            guard end - (p + 1) > 0, case .int(let n)? = PDFLexer.parseNumber(bytes[(p + 1)..<end]) else { return nil }
-            return n
-        }
-        guard let gen = number(), let num = number() else { return nil }
-        guard p < 0 || !PDFBytes.isRegular(bytes[p]) else { return nil }
-        return (PDFRef(num: num, gen: gen), p + 1)
     }
 
     private func loadCompressed(_ num: Int, stream: Int, index: Int) throws -> PDFObject {
@@ -115,11 +82,10 @@ extension PDFDocument {
             entry = objStm.offsets.first { $0.num == num }
         }
         guard let entry else { return .null }
-        let position = objStm.first + entry.offset
-        guard position >= 0, position < objStm.data.count else {
+        guard entry.offset >= 0, entry.offset < objStm.data.count - objStm.first else {
             throw PDFError.malformed("object \(num) lies outside its object stream")
         }
-        var parser = PDFParser(objStm.data, at: position)
+        var parser = PDFParser(objStm.data, at: objStm.first + entry.offset, maxDepth: limits.maxObjectDepth)
         guard let object = try parser.parseObject() else { throw PDFError.malformed("empty object \(num)") }
         return object
     }
@@ -131,8 +97,11 @@ extension PDFDocument {
             stream.dict["Type"]?.name == "ObjStm",
             let n = stream.dict["N"]?.int, let first = stream.dict["First"]?.int, n >= 0, first >= 0
         else { throw PDFError.malformed("object \(num) is not an object stream") }
-        let data = try Flate.decode(stream)
-        var lexer = PDFLexer(data, end: min(first, data.count))
+        let data = try decode(stream)
+        guard first <= data.count else {
+            throw PDFError.malformed("object stream \(num) has /First \(first) beyond its \(data.count) bytes")
+        }
+        var lexer = PDFLexer(data, end: first)
         var offsets: [(num: Int, offset: Int)] = []
         for _ in 0..<min(n, data.count) {
             guard case .int(let objNum) = try lexer.next(), case .int(let offset) = try lexer.next() else { break }

@@ -17,15 +17,17 @@ final class PDFDocument {
     private(set) var trailer = PDFDict()
     private(set) var version: String
 
+    let limits: PDFLimits
+    /// Bytes decoded from streams so far, against `limits.maxDecodedBytes`.
+    private(set) var decodedBytes = 0
+
     var cache: [Int: PDFObject] = [:]
     var objectStreams: [Int: ObjectStream] = [:]
     var resolving: Set<Int> = []
-    var headerIndex: [PDFRef: [Int]]?
 
-    static let maxSections = 512
-
-    init(bytes: [UInt8]) throws {
+    init(bytes: [UInt8], limits: PDFLimits = PDFLimits()) throws {
         self.bytes = bytes
+        self.limits = limits
         guard bytes.contains(where: { !PDFBytes.isWhitespace($0) }) else {
             throw PDFError.empty("the document is empty")
         }
@@ -56,42 +58,55 @@ final class PDFDocument {
         var first = true
         while let offset = next {
             guard visited.insert(offset).inserted else { throw PDFError.badXref("/Prev chain has a cycle") }
-            guard visited.count <= Self.maxSections else { throw PDFError.badXref("too many xref sections") }
+            guard visited.count <= limits.maxXRefSections else {
+                throw PDFError.tooComplex("more than \(limits.maxXRefSections) xref sections")
+            }
             let section = try readSection(fileOffset: offset, first: first)
+            if let size = section.trailer["Size"], !(size.int.map { (0...limits.maxObjects).contains($0) } ?? false) {
+                throw PDFError.badXref("trailer /Size must be an integer in 0...\(limits.maxObjects)")
+            }
             if first {
                 trailer = section.trailer
                 lastKind = section.kind
                 first = false
             }
             for (num, entry) in section.entries where xref[num] == nil { xref[num] = entry }
-            next = section.prev
-            if let p = next, p < 0 || p + offsetDelta >= bytes.count {
-                throw PDFError.badXref("/Prev \(p) points outside the file")
+            switch section.trailer["Prev"] {
+            case nil: next = nil
+            case .int(let p)? where position(p) != nil: next = p
+            case .int(let p)?: throw PDFError.badXref("/Prev \(p) points outside the file")
+            case _?: throw PDFError.badXref("/Prev is not an integer")
             }
         }
     }
 
-    /// Reads the section at a file offset. The first section fixes the offset convention
-    /// (absolute, or counted from a header preceded by junk); a pointer that lands on the
-    /// whitespace before the section, or is off by a few bytes with exactly one section start
-    /// nearby, is tolerated. Exact hits are preferred so the convention is never mistaken.
+    /// The index into `bytes` of an offset stored in the file, nil when outside the file
+    /// (checked before any arithmetic, so no offset can overflow).
+    func position(_ offset: Int, delta: Int? = nil) -> Int? {
+        let delta = delta ?? offsetDelta
+        guard offset >= 0, offset < bytes.count - delta else { return nil }
+        return offset + delta
+    }
+
+    /// Reads the section at a file offset, which must point exactly at `xref` or at the
+    /// `num gen obj` of an xref stream: strict readers (pyHanko) refuse anything else, so a
+    /// damaged pointer is refused rather than repaired. The first section fixes the offset
+    /// convention (absolute, or counted from a header preceded by junk).
     private func readSection(fileOffset: Int, first: Bool) throws -> XRefSection {
-        let deltas = first ? [0, headerOffset] : [offsetDelta, offsetDelta == 0 ? headerOffset : 0]
-        var candidates: [(position: Int, exact: Bool, delta: Int?)] = []
-        for exact in [true, false] {
-            for delta in deltas { candidates.append((fileOffset + delta, exact, delta)) }
-        }
-        // A repaired pointer says nothing about the offset convention: keep the current one.
-        candidates += nearbySectionStarts(around: fileOffset + offsetDelta).map { ($0, true, nil) }
+        let deltas = first ? [0, headerOffset] : [offsetDelta]
         var firstError: Error?
-        for candidate in candidates {
-            guard let kind = sectionKind(at: candidate.position, exact: candidate.exact) else { continue }
+        for delta in deltas {
+            guard let position = position(fileOffset, delta: delta), let kind = sectionKind(at: position) else {
+                continue
+            }
             do {
-                let section = try readSection(kind, at: candidate.position, delta: candidate.delta ?? offsetDelta)
-                if first, let delta = candidate.delta { offsetDelta = delta }
+                let section = try readSection(kind, at: position, delta: delta)
+                if first { offsetDelta = delta }
                 return section
+            } catch let error as PDFError where error.isTooComplex {
+                throw error
             } catch {
-                // An object header that is not an xref stream: try the other candidates.
+                // An object header that is not an xref stream: try the other convention.
                 if firstError == nil { firstError = error }
             }
         }
@@ -103,22 +118,32 @@ final class PDFDocument {
         case .stream:
             return try readXRefStream(at: position)
         case .table:
-            var section = try XRefSection.parseTable(bytes, at: position)
+            var section = try XRefSection.parseTable(bytes, at: position, limits: limits)
             if let stm = section.trailer["XRefStm"]?.int {  // hybrid file
-                if let hidden = try? readXRefStream(at: stm + delta) {
-                    for (num, entry) in hidden.entries {
-                        if case .free? = section.entries[num] { section.entries[num] = entry }
-                        if section.entries[num] == nil { section.entries[num] = entry }
-                    }
+                guard let at = self.position(stm, delta: delta) else {
+                    throw PDFError.badXref("/XRefStm \(stm) points outside the file")
+                }
+                let hidden: XRefSection
+                do {
+                    hidden = try readXRefStream(at: at)
+                } catch let error as PDFError where error.isTooComplex {
+                    throw error
+                } catch {
+                    return section  // readers without xref stream support ignore it too
+                }
+                for (num, entry) in hidden.entries {
+                    if case .free? = section.entries[num] { section.entries[num] = entry }
+                    if section.entries[num] == nil { section.entries[num] = entry }
                 }
             }
             return section
         }
     }
 
-    private func sectionKind(at position: Int, exact: Bool) -> XRefKind? {
-        guard position >= 0, position < bytes.count else { return nil }
-        if exact, !(bytes[position] == UInt8(ascii: "x") || (0x30...0x39).contains(bytes[position])) { return nil }
+    private func sectionKind(at position: Int) -> XRefKind? {
+        guard position >= 0, position < bytes.count,
+            bytes[position] == UInt8(ascii: "x") || (0x30...0x39).contains(bytes[position])
+        else { return nil }
         var lexer = PDFLexer(bytes, at: position)
         switch try? lexer.next() {
         case .keyword("xref")?: return .table
@@ -129,24 +154,23 @@ final class PDFDocument {
         }
     }
 
-    /// A section start within 64 bytes of a damaged pointer, accepted only when unique.
-    private func nearbySectionStarts(around offset: Int) -> [Int] {
-        let low = max(0, offset - 64)
-        let high = min(bytes.count, offset + headerOffset + 68)
-        var found: [Int] = []
-        var i = low
-        while let hit = ByteSearch.find(Array("xref".utf8), in: bytes, from: i, to: high) {
-            let isStart = hit == 0 || !PDFBytes.isRegular(bytes[hit - 1])
-            if isStart, hit + 4 < bytes.count, !PDFBytes.isRegular(bytes[hit + 4]) { found.append(hit) }
-            i = hit + 4
-        }
-        return found.count == 1 ? found : []
+    private func readXRefStream(at position: Int) throws -> XRefSection {
+        var parser = PDFParser(bytes, at: position, maxDepth: limits.maxObjectDepth)
+        let object = try parser.parseIndirectObject(length: { _ in nil })
+        return try XRefSection.parseStream(object.object, limits: limits, decode: { try self.decode($0) })
     }
 
-    private func readXRefStream(at position: Int) throws -> XRefSection {
-        var parser = PDFParser(bytes, at: position)
-        let object = try parser.parseIndirectObject(length: { _ in nil })
-        return try XRefSection.parseStream(object.object)
+    /// Decodes a stream within the document's budget (`PDF_TOO_COMPLEX` beyond it).
+    func decode(_ stream: PDFStream, allowPartial: Bool = false) throws -> [UInt8] {
+        let remaining = limits.maxDecodedBytes - decodedBytes
+        let limit = min(limits.maxStreamBytes, remaining)
+        do {
+            let data = try Flate.decode(stream, limit: limit, allowPartial: allowPartial)
+            decodedBytes += data.count
+            return data
+        } catch let error as PDFError where error.isTooComplex && limit == remaining {
+            throw PDFError.tooComplex("the document's streams decode to more than \(limits.maxDecodedBytes) bytes")
+        }
     }
 
     /// The next free object number for new objects.

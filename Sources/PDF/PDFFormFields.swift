@@ -11,9 +11,6 @@ struct PDFFormField {
 
 /// Walks /AcroForm /Fields (and /Kids) with cycle detection and bounded depth.
 struct PDFFormFields {
-    static let maxDepth = 32
-    static let maxFields = 100_000
-
     private(set) var fields: [PDFFormField] = []
     private(set) var names: Set<String> = []
     private var visited: Set<Int> = []
@@ -29,8 +26,14 @@ struct PDFFormFields {
     private mutating func walk(
         _ document: PDFDocument, _ ref: PDFRef, parentName: String?, inheritedType: String?, depth: Int
     ) throws {
-        guard depth < Self.maxDepth else { throw PDFError.malformed("form field tree too deep") }
-        guard visited.insert(ref.num).inserted, visited.count <= Self.maxFields else { return }
+        let limits = document.limits
+        guard depth < limits.maxFieldDepth else {
+            throw PDFError.tooComplex("form field tree deeper than \(limits.maxFieldDepth)")
+        }
+        guard visited.insert(ref.num).inserted else { return }
+        guard visited.count <= limits.maxFields else {
+            throw PDFError.tooComplex("more than \(limits.maxFields) form fields")
+        }
         guard let dict = try document.resolveDict(.ref(ref)) else { return }
         let partial = try document.resolve(dict["T"]).stringBytes.map(Self.text) ?? ""
         let fullName = [parentName, partial.isEmpty ? nil : partial].compactMap { $0 }.joined(separator: ".")

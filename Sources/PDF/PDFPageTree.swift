@@ -28,11 +28,9 @@ struct PDFPage {
     }
 }
 
-/// Flattens the /Pages tree in document order with cycle detection and bounded depth.
+/// Flattens the /Pages tree in document order with cycle detection, bounded depth and node
+/// count (`PDFLimits`). /Count is not used: the tree itself is walked.
 struct PDFPageTree {
-    static let maxDepth = 64
-    static let maxPages = 200_000
-
     let pages: [PDFPage]
 
     init(document: PDFDocument, catalog: PDFDict) throws {
@@ -56,9 +54,14 @@ struct PDFPageTree {
         var visited: Set<Int> = []
 
         mutating func walk(_ ref: PDFRef, inherited: Inherited, depth: Int) throws {
-            guard depth < PDFPageTree.maxDepth else { throw PDFError.malformed("page tree too deep") }
+            let limits = document.limits
+            guard depth < limits.maxPageTreeDepth else {
+                throw PDFError.tooComplex("page tree deeper than \(limits.maxPageTreeDepth)")
+            }
             guard visited.insert(ref.num).inserted else { throw PDFError.malformed("page tree has a cycle") }
-            guard pages.count < PDFPageTree.maxPages else { throw PDFError.malformed("too many pages") }
+            guard visited.count <= limits.maxPageTreeNodes else {
+                throw PDFError.tooComplex("page tree with more than \(limits.maxPageTreeNodes) nodes")
+            }
             guard let node = try document.resolveDict(.ref(ref)) else {
                 throw PDFError.malformed("page tree node \(ref) is not a dictionary")
             }

@@ -1,12 +1,12 @@
-/// Parses objects and indirect objects from bytes. Nesting is bounded (`maxDepth`) so hostile
-/// input cannot exhaust the stack.
+/// Parses objects and indirect objects from bytes. Nesting is bounded (`maxDepth`,
+/// `PDF_TOO_COMPLEX` beyond) so hostile input cannot exhaust the stack.
 struct PDFParser {
-    static let maxDepth = 64
-
     var lexer: PDFLexer
+    let maxDepth: Int
 
-    init(_ bytes: [UInt8], at pos: Int = 0, end: Int? = nil) {
+    init(_ bytes: [UInt8], at pos: Int = 0, end: Int? = nil, maxDepth: Int = PDFLimits().maxObjectDepth) {
         lexer = PDFLexer(bytes, at: pos, end: end)
+        self.maxDepth = maxDepth
     }
 
     /// Parses one object; returns nil at end of input.
@@ -17,7 +17,7 @@ struct PDFParser {
 
     /// Parses an object starting with an already read token.
     mutating func object(from token: PDFToken, depth: Int) throws -> PDFObject? {
-        guard depth < Self.maxDepth else { throw PDFError.malformed("objects nested too deeply") }
+        guard depth < maxDepth else { throw PDFError.tooComplex("objects nested more than \(maxDepth) deep") }
         switch token {
         case .eof: return nil
         case .int(let n): return try intOrRef(n)
@@ -85,11 +85,20 @@ struct IndirectObject {
 }
 
 extension PDFParser {
+    /// Whether `num gen obj` with this object number starts at the lexer position (which stays).
+    func atObjectHeader(number: Int) -> Bool {
+        var probe = lexer
+        guard case .int(let num)? = try? probe.next(), case .int? = try? probe.next(),
+            case .keyword("obj")? = try? probe.next()
+        else { return false }
+        return num == number
+    }
+
     /// Parses `num gen obj … endobj` at the lexer position. `length` resolves an indirect
     /// stream /Length (returns nil when it cannot, then `endstream` is searched instead).
-    mutating func parseIndirectObject(length: (PDFRef) -> Int?) throws -> IndirectObject {
+    mutating func parseIndirectObject(length: (PDFRef) throws -> Int?) throws -> IndirectObject {
         guard case .int(let num) = try lexer.next(), case .int(let gen) = try lexer.next(),
-            case .keyword("obj") = try lexer.next(), num >= 0, gen >= 0
+            case .keyword("obj") = try lexer.next(), num >= 0, (0...XRefSection.maxGeneration).contains(gen)
         else { throw PDFError.malformed("no object header at \(lexer.pos)") }
         let ref = PDFRef(num: num, gen: gen)
         guard let object = try parseObject() else { throw PDFError.malformed("empty object \(ref)") }
@@ -107,7 +116,7 @@ extension PDFParser {
         var declared: Int?
         switch dict["Length"] {
         case .int(let n)?: declared = n
-        case .ref(let r)?: declared = length(r)
+        case .ref(let r)?: declared = try length(r)
         default: declared = nil
         }
         let dataEnd = try streamEnd(dataStart: dataStart, declared: declared)

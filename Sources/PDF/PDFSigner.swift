@@ -7,9 +7,12 @@ public enum PDFSigner {
     /// Upper bound on the /Contents hole (bytes of DER), far above any real CMS.
     public static let maxContentsCapacity = 1 << 20
 
-    public static func prepare(_ pdf: [UInt8], _ request: PDFSignatureRequest) throws(PDFError) -> PreparedPDF {
+    /// `limits` bound the work a hostile document can cause (`PDF_TOO_COMPLEX` beyond them).
+    public static func prepare(
+        _ pdf: [UInt8], _ request: PDFSignatureRequest, limits: PDFLimits = PDFLimits()
+    ) throws(PDFError) -> PreparedPDF {
         do {
-            return try prepareUntyped(pdf, request)
+            return try prepareUntyped(pdf, request, limits: limits)
         } catch let error as PDFError {
             throw error
         } catch {
@@ -17,11 +20,13 @@ public enum PDFSigner {
         }
     }
 
-    private static func prepareUntyped(_ pdf: [UInt8], _ request: PDFSignatureRequest) throws -> PreparedPDF {
+    private static func prepareUntyped(
+        _ pdf: [UInt8], _ request: PDFSignatureRequest, limits: PDFLimits
+    ) throws -> PreparedPDF {
         guard (1...maxContentsCapacity).contains(request.contentsCapacity) else {
             throw PDFError(code: "PDF_BAD_REQUEST", message: "contentsCapacity must be 1...\(maxContentsCapacity)")
         }
-        let document = try PDFDocument(bytes: pdf)
+        let document = try PDFDocument(bytes: pdf, limits: limits)
         guard let rootRef = document.trailer["Root"]?.ref, let catalog = try document.resolveDict(.ref(rootRef))
         else { throw PDFError.malformed("the catalog is not a dictionary") }
         try refuseLockedDocument(document, catalog: catalog)

@@ -158,10 +158,13 @@ struct PlaceholderFinder {
         var out: [UInt8] = []
         for part in parts.prefix(4096) {
             guard let stream = try document.resolve(part).stream else { continue }
-            guard let data = try? Flate.decode(stream, allowPartial: true) else {
+            do {
+                out += try document.decode(stream, allowPartial: true)
+            } catch let error as PDFError where error.isTooComplex {
+                throw error
+            } catch {
                 throw PDFError.placeholderNotFound("page content uses an unsupported filter")
             }
-            out += data
             out.append(0x0A)
         }
         return out

@@ -22,8 +22,8 @@ enum Placement {
             _ = try rectangle(x, y, width, height)
             let size = page.displayedSize
             let tolerance = 0.01
-            guard x >= -tolerance, y >= -tolerance, x + width <= size.width + tolerance,
-                y + height <= size.height + tolerance
+            guard x >= -tolerance, y >= -tolerance, x <= maxExtent, y <= maxExtent,
+                x + width <= size.width + tolerance, y + height <= size.height + tolerance
             else { throw PDFError.badVisibleSignature("the rectangle lies outside the page's MediaBox") }
             return .newWidget(
                 page: page, rect: page.userSpaceRect(x: x, y: y, width: width, height: height), upright: true)
@@ -73,10 +73,18 @@ enum Placement {
         return .existingField(field, widget: widget, rect: rect)
     }
 
+    /// The largest page side PDF allows (ISO 32000-1 Annex C: 14,400 units); no signature is larger.
+    static let maxExtent = 14_400.0
+
+    /// Checks a rectangle from the request (or a computed placeholder position) before any use:
+    /// finite, positive size up to `maxExtent`, position within ±1,000,000 points.
     private static func rectangle(_ x: Double, _ y: Double, _ width: Double, _ height: Double) throws -> [Double] {
         guard x.isFinite, y.isFinite, width.isFinite, height.isFinite, width > 0, height > 0,
-            width < 100_000, height < 100_000, abs(x) < 1_000_000, abs(y) < 1_000_000
-        else { throw PDFError.badVisibleSignature("the signature rectangle must be finite with positive size") }
+            width <= maxExtent, height <= maxExtent, abs(x) < 1_000_000, abs(y) < 1_000_000
+        else {
+            throw PDFError.badVisibleSignature(
+                "the signature rectangle must be finite, with a size in (0, \(Int(maxExtent))] points")
+        }
         return [x, y, x + width, y + height]
     }
 }

@@ -34,10 +34,13 @@ struct TextFont {
         let subtype = try document.resolve(dict["Subtype"]).name ?? ""
         isSimple = ["Type1", "TrueType", "MMType1"].contains(subtype)
         var w: [Int: Double] = [:]
+        // Codes are bytes: a /FirstChar outside 0...255 leaves every width unknown.
         let firstChar = try document.resolve(dict["FirstChar"]).int ?? 0
         let list = try document.resolveArray(dict["Widths"])
-        for (i, item) in (list ?? []).prefix(256).enumerated() {
-            if let v = try document.resolve(item).number { w[firstChar + i] = v }
+        if (0...255).contains(firstChar) {
+            for (i, item) in (list ?? []).prefix(256 - firstChar).enumerated() {
+                if let v = try document.resolve(item).number { w[firstChar + i] = v }
+            }
         }
         widths = w
         hasWidths = list != nil
@@ -57,7 +60,7 @@ struct TextFont {
             for item in array.prefix(2048) {
                 if let n = item.int {
                     code = n
-                } else if let name = item.name {
+                } else if let name = item.name, (0...255).contains(code) {
                     diffs[code] = name
                     code += 1
                 }

@@ -17,11 +17,13 @@ struct XRefSection {
     var trailer: PDFDict
     var prev: Int? { trailer["Prev"]?.int }
 
-    /// Largest object number for which the entry tables will be grown; stops hostile /Size.
-    static let maxObjects = 8_388_608
+    /// Largest generation number (§7.5.4).
+    static let maxGeneration = 65_535
 
-    /// Parses a classic table starting at `pos` (which points at the `xref` keyword).
-    static func parseTable(_ bytes: [UInt8], at pos: Int) throws -> XRefSection {
+    /// Parses a classic table starting at `pos` (which points at the `xref` keyword). Object
+    /// numbers stay below `limits.maxObjects`; offsets are checked against the file when used.
+    static func parseTable(_ bytes: [UInt8], at pos: Int, limits: PDFLimits) throws -> XRefSection {
+        let maxObjects = limits.maxObjects
         var lexer = PDFLexer(bytes, at: pos)
         guard case .keyword("xref") = try lexer.next() else { throw PDFError.badXref("no xref keyword") }
         var entries: [Int: XRefEntry] = [:]
@@ -37,7 +39,8 @@ struct XRefSection {
             }
             for i in 0..<count {
                 guard case .int(let offset) = try lexer.next(), case .int(let gen) = try lexer.next(),
-                    case .keyword(let kind) = try lexer.next(), kind == "n" || kind == "f"
+                    case .keyword(let kind) = try lexer.next(), kind == "n" || kind == "f", offset >= 0,
+                    (0...maxGeneration).contains(gen)
                 else { throw PDFError.badXref("bad xref entry for object \(first + i)") }
                 let num = first + i
                 if entries[num] == nil {
@@ -45,15 +48,19 @@ struct XRefSection {
                 }
             }
         }
-        var parser = PDFParser(bytes, at: lexer.pos)
+        var parser = PDFParser(bytes, at: lexer.pos, maxDepth: limits.maxObjectDepth)
         guard case .dict(let trailer)? = try parser.parseObject() else {
             throw PDFError.badXref("xref table without trailer dictionary")
         }
         return XRefSection(kind: .table, entries: entries, trailer: trailer)
     }
 
-    /// Parses an xref stream object (its dictionary is also the trailer).
-    static func parseStream(_ object: PDFObject) throws -> XRefSection {
+    /// Parses an xref stream object (its dictionary is also the trailer); `decode` decodes its
+    /// data within the document's budget.
+    static func parseStream(
+        _ object: PDFObject, limits: PDFLimits, decode: (PDFStream) throws -> [UInt8]
+    ) throws -> XRefSection {
+        let maxObjects = limits.maxObjects
         guard let stream = object.stream, stream.dict["Type"]?.name == "XRef" else {
             throw PDFError.badXref("startxref does not point at an xref table or stream")
         }
@@ -71,7 +78,13 @@ struct XRefSection {
             }
         }
         let data: [UInt8]
-        do { data = try Flate.decode(stream) } catch { throw PDFError.badXref("undecodable xref stream") }
+        do {
+            data = try decode(stream)
+        } catch let error as PDFError where error.isTooComplex {
+            throw error
+        } catch {
+            throw PDFError.badXref("undecodable xref stream")
+        }
         let rowSize = w[0] + w[1] + w[2]
         guard rowSize > 0 else { throw PDFError.badXref("xref stream with empty /W") }
         var entries: [Int: XRefEntry] = [:]
@@ -86,12 +99,12 @@ struct XRefSection {
                 let start = row * rowSize
                 guard start + rowSize <= data.count else { throw PDFError.badXref("xref stream too short") }
                 row += 1
-                var fields: [Int] = []
+                var fields: [UInt64] = []
                 var p = start
                 for width in w {
-                    var v = 0
+                    var v: UInt64 = 0
                     for _ in 0..<width {
-                        v = v << 8 | Int(data[p])
+                        v = v << 8 | UInt64(data[p])
                         p += 1
                     }
                     fields.append(v)
@@ -99,10 +112,21 @@ struct XRefSection {
                 let type = w[0] == 0 ? 1 : fields[0]
                 let num = first + i
                 guard entries[num] == nil else { continue }
+                // Field values are unsigned and up to 8 bytes: convert only what fits.
+                let second = Int(exactly: fields[1])
+                let third = Int(exactly: fields[2])
                 switch type {
                 case 0: entries[num] = .free
-                case 1: entries[num] = fields[1] > 0 ? .offset(fields[1], gen: fields[2]) : .free
-                case 2: entries[num] = .compressed(stream: fields[1], index: fields[2])
+                case 1:
+                    guard let offset = second, let gen = third, gen <= maxGeneration else {
+                        throw PDFError.badXref("xref stream entry for object \(num) out of range")
+                    }
+                    entries[num] = offset > 0 ? .offset(offset, gen: gen) : .free
+                case 2:
+                    guard let stream = second, stream < maxObjects, let index = third, index < maxObjects else {
+                        throw PDFError.badXref("xref stream entry for object \(num) out of range")
+                    }
+                    entries[num] = .compressed(stream: stream, index: index)
                 default: continue  // unknown types are to be ignored (§7.5.8.3)
                 }
             }

@@ -62,16 +62,20 @@ struct PAdESSignerTests {
     }
 
     @Test func visibleSignaturesFromTheClientModel() async throws {
-        let cases: [(Producer, VisibleSignatureInfo)] = [
+        let cases: [(Producer, VisibleSignatureInfo, field: String, rect: [Double]?)] = [
             (
                 .ghostscript,
                 VisibleSignatureInfo(
-                    type: "COORDINATE", position: "page=1,x=72,y=100", area: .init(width: 220, height: 60))
+                    type: "COORDINATE", position: "page=1,x=72,y=100", area: .init(width: 220, height: 60)),
+                "Signature1", [72, 100, 292, 160]
             ),
-            (.pyhankoIncremental, VisibleSignatureInfo(type: "SIGN_FIELD", fieldName: "Approval")),
-            (.reportlab, VisibleSignatureInfo(type: "PLACEHOLDER", placeholder: "SIGNHERE")),
+            (
+                .pyhankoIncremental, VisibleSignatureInfo(type: "SIGN_FIELD", fieldName: "Approval"), "Approval",
+                [300, 100, 500, 160]
+            ),
+            (.reportlab, VisibleSignatureInfo(type: "PLACEHOLDER", placeholder: "SIGNHERE"), "Signature1", nil),
         ]
-        for (producer, visible) in cases {
+        for (producer, visible, field, rect) in cases {
             let ws = try Workspace()
             let original = try producer.make(in: ws)
             let signed = try await Self.signer(ws).sign(
@@ -79,6 +83,9 @@ struct PAdESSignerTests {
             try ws.write("out.pdf", signed)
             try Verifier(ws).expectValid(original: original, signed: signed)
             Self.expectBaseline(try Self.attributes(ws.path("out.pdf")))
+            try ws.write("in.pdf", original)
+            try VisibleWidget.expect(
+                original: ws.path("in.pdf"), signed: ws.path("out.pdf"), field: field, page: 1, rect: rect, ws: ws)
         }
     }
 
@@ -92,16 +99,11 @@ struct PAdESSignerTests {
         try ws.write("out.pdf", signed)
         let identity = try TestIdentity(ws)
         Self.expectBaseline(try Self.attributes(ws.path("out.pdf")), timestamped: true)
-        let validation = try await Shell.run(
-            "pyhanko",
-            [
-                "sign", "validate", "--no-revocation-check", "--pretty-print", "--trust", identity.cert, "--trust",
-                tsa.certificate.path,
-                "--trust-replace", ws.path("out.pdf"),
-            ])
-        #expect(validation.status == 0, "\(validation.output)")
-        #expect(validation.stdout.contains("The timestamp token is cryptographically sound."), "\(validation.output)")
-        #expect(validation.stdout.contains("The TSA certificate is trusted."), "\(validation.output)")
+        let validation = try PyHanko.validate(
+            ws.path("out.pdf"), trust: [identity.cert, tsa.certificate.path], prettyPrint: true)
+        #expect(validation.isValid(signatures: 1), "\(validation.output)")
+        #expect(validation.output.contains("The timestamp token is cryptographically sound."), "\(validation.output)")
+        #expect(validation.output.contains("The TSA certificate is trusted."), "\(validation.output)")
         #expect(try await Shell.run("qpdf", ["--check", ws.path("out.pdf")]).status == 0)
     }
 
@@ -121,13 +123,8 @@ struct PAdESSignerTests {
         try ws.write("out.pdf", signed)
         #expect(signed.starts(with: original))
         #expect(try await Shell.run("qpdf", ["--check", ws.path("out.pdf")]).status == 0)
-        let validation = try await Shell.run(
-            "pyhanko",
-            [
-                "sign", "validate", "--no-revocation-check", "--trust", identity.cert, "--trust", tsa.certificate.path,
-                "--trust-replace", ws.path("out.pdf"),
-            ])
-        #expect(validation.status == 0, "\(validation.output)")
+        let validation = try PyHanko.validate(ws.path("out.pdf"), trust: [identity.cert, tsa.certificate.path])
+        #expect(validation.isValid(signatures: 1), "\(validation.output)")
         let attributes = try Self.attributes(ws.path("out.pdf"))
         Self.expectBaseline(attributes, timestamped: true)
         #expect(attributes.cmsBytes > signer.initialCapacity(timestamped: true), "the first attempt must not have fit")

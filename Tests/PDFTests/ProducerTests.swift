@@ -39,6 +39,9 @@ struct ProducerTests {
         try verifier.expectValid(
             original: input, signed: signed, signatures: 1 + earlier, lenient: producer.needsLenientValidation,
             pyhanko: producer.pyhankoReadsInput)
+        try ws.write("in.pdf", input)
+        try VisibleWidget.expect(
+            original: ws.path("in.pdf"), signed: ws.path("out.pdf"), page: 1, rect: [72, 72, 272, 122], ws: ws)
     }
 
     /// Our own output signed again: both signatures stay valid.
@@ -58,5 +61,8 @@ struct ProducerTests {
         try verifier.expectValid(
             original: once, signed: twice, signatures: 2, lenient: producer.needsLenientValidation)
         #expect(try verifier.check().log.contains("Signature2"))
+        try VisibleWidget.expect(
+            original: ws.path("once.pdf"), signed: ws.path("out.pdf"), field: "Signature2", page: 1,
+            rect: [300, 72, 500, 122], ws: ws)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import PDF
@@ -21,14 +22,14 @@ struct SyntaxTests {
         #expect(try parse("(\\101\\0621\\n\\\\)")?.stringBytes == Array("A21\n\\".utf8))
         #expect(try parse("(line\\\ncontinued)")?.stringBytes == Array("linecontinued".utf8))
         #expect(try parse("(cr\r\nlf)")?.stringBytes == Array("cr\nlf".utf8))
-        #expect(throws: PDFError.self) { try parse("(unterminated") }
+        #expect(errorCode { _ = try parse("(unterminated") } == "PDF_MALFORMED")
     }
 
     @Test func hexStringsAndNames() throws {
         #expect(try parse("<48 65 6c6C 6>")?.stringBytes == [0x48, 0x65, 0x6C, 0x6C, 0x60])
         #expect(try parse("/A#20B")?.name == "A B")
         #expect(try roundTrip("/A#20B#2F") == "/A#20B#2F")
-        #expect(throws: PDFError.self) { try parse("<4G>") }
+        #expect(errorCode { _ = try parse("<4G>") } == "PDF_MALFORMED")
     }
 
     @Test func numbers() throws {
@@ -55,20 +56,32 @@ struct SyntaxTests {
 
     @Test func nestingIsBounded() {
         let deep = String(repeating: "[", count: 100_000)
-        #expect(throws: PDFError.self) { try parse(deep) }
+        #expect(errorCode { _ = try parse(deep) } == "PDF_TOO_COMPLEX")
         let deepDict = String(repeating: "<</A ", count: 1000)
-        #expect(throws: PDFError.self) { try parse(deepDict) }
+        #expect(errorCode { _ = try parse(deepDict) } == "PDF_TOO_COMPLEX")
     }
 
     @Test func flateAndPredictors() throws {
         let data = Array("hello hello hello hello".utf8)
-        #expect(try Flate.inflate(Flate.deflate(data)) == data)
-        #expect(throws: PDFError.self) { try Flate.inflate([0x78, 0x9C, 0xFF, 0xFF]) }
+        #expect(try Flate.inflate(Flate.deflate(data), limit: 100) == data)
+        #expect(errorCode { _ = try Flate.inflate([0x78, 0x9C, 0xFF, 0xFF], limit: 100) } == "PDF_MALFORMED")
+        #expect(errorCode { _ = try Flate.inflate(Flate.deflate(data), limit: data.count - 1) } == "PDF_TOO_COMPLEX")
         // PNG Up over two rows of 3 bytes.
         let predicted: [UInt8] = [2, 1, 2, 3, 2, 1, 1, 1]
         let parms = PDFDict([("Predictor", .int(12)), ("Columns", .int(3))])
         #expect(try Flate.unpredict(predicted, parms: parms) == [1, 2, 3, 2, 3, 4])
-        #expect(throws: PDFError.self) { try Flate.unpredict([9, 0, 0, 0], parms: parms) }
+        #expect(errorCode { _ = try Flate.unpredict([9, 0, 0, 0], parms: parms) } == "PDF_MALFORMED")
+    }
+
+    /// TestSupport's zlib encoder (used by SamplePDF and HostilePDF) against zlib itself.
+    @Test func testSupportZlibInflates() throws {
+        let data = Array("stored blocks".utf8) + [UInt8](repeating: 7, count: 70_000)
+        #expect(try Flate.inflate(Zlib.stored(data), limit: 1 << 20) == data)
+        let bomb = Zlib.prefix(Array("head".utf8), thenZeros: 1_000_003)
+        #expect(bomb.count < 1_200)
+        let inflated = try Flate.inflate(bomb, limit: 1 << 20)
+        #expect(inflated.count == 1_000_007 && inflated.prefix(4) == Array("head".utf8)[...])
+        #expect(inflated.dropFirst(4).allSatisfy { $0 == 0 })
     }
 
     @Test func asciiFilters() throws {

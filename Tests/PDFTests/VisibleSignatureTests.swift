@@ -32,6 +32,8 @@ struct VisibleSignatureTests {
             rect[1] >= word.yBottom - 0.5 && rect[1] <= word.yTop, "baseline inside the word box: \(rect) vs \(word)")
         #expect(abs(rect[2] - rect[0] - 150) < 0.01 && abs(rect[3] - rect[1] - 40) < 0.01)
         #expect(widget["/AP"] != nil)
+        try VisibleWidget.expect(
+            original: ws.path("in.pdf"), signed: ws.path("out.pdf"), page: word.page, rect: nil, ws: ws)
     }
 
     @Test func existingFieldFromPyHanko() throws {
@@ -50,10 +52,14 @@ struct VisibleSignatureTests {
         let field = try #require(fields["Approval"])
         #expect(QPDFJSON.rect(field) == [300, 100, 500, 160])
         #expect(field["/AP"] != nil && field["/V"] != nil)
+        try ws.write("in.pdf", input)
+        try VisibleWidget.expect(
+            original: ws.path("in.pdf"), signed: ws.path("out.pdf"), field: "Approval", page: 1,
+            rect: [300, 100, 500, 160], ws: ws)
     }
 
     @Test func nestedFieldByFullAndPartialName() throws {
-        var pdf = HandmadePDF()
+        var pdf = SamplePDF()
         pdf.catalogExtra = " /AcroForm 6 0 R"
         pdf.pageExtra = " /Annots [8 0 R]"
         pdf.extraObjects = [
@@ -71,6 +77,10 @@ struct VisibleSignatureTests {
             let signed = try verifier.sign(try PDFSigner.prepare(input, request))
             try verifier.expectValid(original: input, signed: signed)
             #expect(try verifier.check().log.contains("Signature Field Name: Sigs.Client"))
+            try ws.write("in.pdf", input)
+            try VisibleWidget.expect(
+                original: ws.path("in.pdf"), signed: ws.path("out.pdf"), field: "Client", page: 1,
+                rect: [100, 100, 300, 150], ws: ws)
         }
     }
 
@@ -103,18 +113,16 @@ struct VisibleSignatureTests {
         let verifier = try Verifier(ws)
         let signed = try verifier.sign(try PDFSigner.prepare(input, request))
         try verifier.expectValid(original: input, signed: signed, signatures: 2)
-        let validate = try Shell.run(
-            "pyhanko",
-            [
-                "sign", "validate", "--no-revocation-check", "--trust", verifier.identity.cert, "--trust-replace",
-                "--pretty-print", ws.path("out.pdf"),
-            ])
-        #expect(validate.status == 0, "\(validate.output)")
-        #expect(validate.stdout.contains("Earlier") && validate.stdout.contains("Signature1"), "\(validate.output)")
+        let validate = try PyHanko.validate(ws.path("out.pdf"), trust: [verifier.identity.cert], prettyPrint: true)
+        #expect(validate.isValid(signatures: 2), "\(validate.output)")
+        #expect(validate.output.contains("Earlier") && validate.output.contains("Signature1"), "\(validate.output)")
+        try ws.write("in.pdf", input)
+        try VisibleWidget.expect(
+            original: ws.path("in.pdf"), signed: ws.path("out.pdf"), page: 2, rect: [300, 300, 500, 360], ws: ws)
         // Signing the already signed field again is refused.
         var again = request
         again.visible = .field(name: "Earlier")
-        #expect(throws: PDFError.self) { try PDFSigner.prepare(input, again) }
+        #expect(errorCode { _ = try PDFSigner.prepare(input, again) } == "PDF_FIELD_NOT_FOUND")
     }
 }
 
@@ -142,6 +150,9 @@ struct RotatedPageTests {
         try verifier.expectValid(original: input, signed: signed)
         let widget = try #require(QPDFJSON(path: ws.path("out.pdf")).signatureWidgets()["Signature1"])
         #expect(QPDFJSON.rect(widget) == Self.expected[rotation])
+        try VisibleWidget.expect(
+            original: ws.path("rotated.pdf"), signed: ws.path("out.pdf"), page: 1, rect: Self.expected[rotation],
+            displayed: (72, 100, 200, 50), ws: ws)
 
         // poppler draws the box's left edge at x = 72 from the displayed left, between 100 and 150 from the bottom.
         try Shell.check(

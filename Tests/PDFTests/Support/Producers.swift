@@ -78,23 +78,16 @@ enum Producer: String, CaseIterable, CustomStringConvertible, Sendable {
                     ws.path("fields.pdf"),
                 ])
             return try ws.read("fields.pdf")
-        case .handmadeTable: return HandmadePDF().build(xref: .table)
-        case .handmadeXRefStream: return HandmadePDF().build(xref: .stream)
-        case .handmadeHybrid: return HandmadePDF().build(xref: .hybrid)
-        case .handmadeJunkBeforeHeader: return HandmadePDF(junk: "JUNK\r\n").build(xref: .table)
-        case .handmadeNoFinalEOL: return HandmadePDF(finalEOL: false, eol: "\r").build(xref: .table)
+        case .handmadeTable: return SamplePDF().build(xref: .table)
+        case .handmadeXRefStream: return SamplePDF().build(xref: .stream)
+        case .handmadeHybrid: return SamplePDF().build(xref: .hybrid)
+        case .handmadeJunkBeforeHeader: return SamplePDF(junk: "JUNK\r\n").build(xref: .table)
+        case .handmadeNoFinalEOL: return SamplePDF(finalEOL: false, eol: "\r").build(xref: .table)
         }
     }
 
     private static func ghostscript(_ ws: Workspace) throws -> [UInt8] {
-        try ws.write("in.ps", text: postScript)
-        try Shell.check(
-            "gs",
-            [
-                "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", "-sOutputFile=" + ws.path("gs.pdf"),
-                ws.path("in.ps"),
-            ])
-        return try ws.read("gs.pdf")
+        try Ghostscript.pdf(fromPostScript: postScript, in: ws)
     }
 
     private func qpdf(_ ws: Workspace, _ args: [String]) throws -> [UInt8] {
@@ -112,24 +105,4 @@ enum Producer: String, CaseIterable, CustomStringConvertible, Sendable {
     /// pyHanko refuses any file with bytes before `%PDF-` ("Illegal PDF header"), so it cannot
     /// check that variant at all; qpdf and pdfsig still do.
     var pyhankoReadsInput: Bool { self != .handmadeJunkBeforeHeader }
-}
-
-/// A throwaway EC P-256 self-signed signing certificate.
-struct TestIdentity {
-    let key: String
-    let cert: String
-
-    init(_ ws: Workspace) throws {
-        key = ws.path("key.pem")
-        cert = ws.path("cert.pem")
-        if FileManager.default.fileExists(atPath: cert) { return }
-        try Shell.check(
-            "openssl",
-            [
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
-                "-out",
-                cert, "-days", "30", "-subj", "/CN=Signet PDF Test", "-addext",
-                "keyUsage=critical,digitalSignature,nonRepudiation",
-            ])
-    }
 }

@@ -7,39 +7,22 @@ import Testing
 /// CAdES signatures checked by OpenSSL, for each key type the local backend loads.
 @Suite(.timeLimit(.minutes(2)))
 struct CAdESSignerTests {
-    /// A key and self-signed certificate made by openssl (nobody here wrote it).
-    static func opensslIdentity(_ keyArguments: [String]) async throws -> (
-        key: String, certificate: URL, directory: Workspace
-    ) {
-        let directory = try Workspace("identity")
-        let key = directory.url("key.pem")
-        let certificate = directory.url("cert.pem")
-        let made = try await Shell.run(
-            "openssl",
-            ["req", "-x509", "-newkey"] + keyArguments + [
-                "-nodes", "-keyout", key.path, "-out", certificate.path, "-days", "30", "-subj",
-                "/CN=Test Signer/O=Signet tests",
-            ])
-        #expect(made.status == 0, "\(made.stderr)")
-        return (try String(contentsOf: key, encoding: .utf8), certificate, directory)
-    }
-
     @Test(arguments: [
         ["rsa:2048"], ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], ["ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
     ])
     func signaturesVerifyWithOpenSSL(keyArguments: [String]) async throws {
-        let identity = try await Self.opensslIdentity(keyArguments)
-        let backend = try LocalKeyBackend(
-            keyPEM: identity.key, chainPEM: try String(contentsOf: identity.certificate, encoding: .utf8))
+        let workspace = try Workspace("identity")
+        let identity = try TestIdentity(workspace, newKey: keyArguments)
+        let backend = try LocalKeyBackend(keyPEM: try identity.keyPEM, chainPEM: try identity.certificatePEM)
         let content = Data("<Invoice><ID>42</ID></Invoice>".utf8)
         let signature = Data(try await CAdESSigner(backend: backend).sign([UInt8](content)))
         let verified = try await Tools.opensslVerifyDetached(
-            signature: signature, content: content, trusting: identity.certificate)
+            signature: signature, content: content, trusting: identity.certificateURL)
         #expect(verified.status == 0, "\(verified.stderr)")
         // Tampered content must fail.
         let tampered = try await Tools.opensslVerifyDetached(
             signature: signature, content: Data("<Invoice><ID>43</ID></Invoice>".utf8),
-            trusting: identity.certificate)
+            trusting: identity.certificateURL)
         #expect(tampered.status != 0)
         let printed = try await Tools.opensslPrint(signature: signature)
         for attribute in ["contentType", "messageDigest", "signingTime", "id-smime-aa-signingCertificateV2"] {

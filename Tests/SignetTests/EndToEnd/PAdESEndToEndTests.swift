@@ -11,18 +11,13 @@ struct PAdESEndToEndTests {
         try await gateway.waitUntilReady(signers: 2)
         let ws = try Workspace()
         do {
-            try ws.write(
-                "in.ps",
-                text: "%!PS\n/Helvetica findfont 14 scalefont setfont 72 700 moveto (Invoice 7) show showpage\n")
-            try await Shell.check(
-                "gs",
-                [
-                    "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", "-sOutputFile=" + ws.path("gs.pdf"),
-                    ws.path("in.ps"),
-                ])
+            try Ghostscript.pdf(
+                fromPostScript:
+                    "%!PS\n/Helvetica findfont 14 scalefont setfont 72 700 moveto (Invoice 7) show showpage\n",
+                in: ws)
             try await Shell.check("qpdf", ["--object-streams=generate", ws.path("gs.pdf"), ws.path("objstm.pdf")])
             let pdfs: [(String, Data)] = [
-                ("plain.pdf", Samples.pdf(text: "Invoice 1")),
+                ("plain.pdf", Data(SamplePDF.page(showing: "Invoice 1"))),
                 ("ghostscript.pdf", Data(try ws.read("gs.pdf"))),
                 ("objstm.pdf", Data(try ws.read("objstm.pdf"))),
             ]
@@ -81,15 +76,19 @@ struct PAdESEndToEndTests {
                 let path = ws.path("signed-\(index).pdf")
                 try signed.write(to: URL(fileURLWithPath: path))
                 #expect(try await Shell.run("qpdf", ["--check", path]).status == 0)
-                let pdfsig = try await Shell.run("pdfsig", [path])
-                #expect(pdfsig.stdout.contains("Signature is Valid"), "\(pdfsig.output)")
-                let pyhanko = try await Shell.run(
-                    "pyhanko",
-                    [
-                        "sign", "validate", "--no-revocation-check", "--trust", gateway.developmentCertificate.path,
-                        "--trust-replace", path,
-                    ])
-                #expect(pyhanko.status == 0, "\(pyhanko.output)")
+                // Exactly one signature, valid for poppler and for pyHanko (whose exit status alone
+                // would also be 0 for a file without any signature).
+                let pdfsig = try PDFSig.check(path)
+                #expect(pdfsig.signatures == 1 && pdfsig.valid == 1, "\(pdfsig.output)")
+                let pyhanko = try PyHanko.validate(path, trust: [gateway.developmentCertificate.path])
+                #expect(pyhanko.isValid(signatures: 1), "\(pyhanko.output)")
+                if index == 3 {
+                    // The visible one: its widget where the client asked, drawn on page 1.
+                    try ws.write("original-\(index).pdf", [UInt8](original))
+                    try VisibleWidget.expect(
+                        original: ws.path("original-\(index).pdf"), signed: path, page: 1,
+                        rect: [72, 100, 272, 150], ws: ws)
+                }
                 let attributes = try await Shell.check(
                     "python", [Shell.packageRoot.appendingPathComponent("Tests/tools/pades_attributes.py").path, path]
                 ).stdout
@@ -112,7 +111,7 @@ struct PAdESEndToEndTests {
         try await gateway.waitUntilReady()
         let ws = try Workspace()
         do {
-            let original = Samples.pdf(text: "Invoice T")
+            let original = Data(SamplePDF.page(showing: "Invoice T"))
             let body = try JSONSerialization.data(withJSONObject: [
                 "documents": [
                     [
@@ -130,16 +129,12 @@ struct PAdESEndToEndTests {
             #expect(entry["signStatus"] as? String == "SIGNED", "\(entry)")
             let signed = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
             try signed.write(to: URL(fileURLWithPath: ws.path("bt.pdf")))
-            let validation = try await Shell.run(
-                "pyhanko",
-                [
-                    "sign", "validate", "--no-revocation-check", "--pretty-print", "--trust",
-                    gateway.developmentCertificate.path,
-                    "--trust", tsa.certificate.path, "--trust-replace", ws.path("bt.pdf"),
-                ])
-            #expect(validation.status == 0, "\(validation.output)")
+            let validation = try PyHanko.validate(
+                ws.path("bt.pdf"), trust: [gateway.developmentCertificate.path, tsa.certificate.path], prettyPrint: true
+            )
+            #expect(validation.isValid(signatures: 1), "\(validation.output)")
             #expect(
-                validation.stdout.contains("The timestamp token is cryptographically sound."), "\(validation.output)")
+                validation.output.contains("The timestamp token is cryptographically sound."), "\(validation.output)")
         } catch {
             Issue.record("\(error)\n\(gateway.log())")
         }

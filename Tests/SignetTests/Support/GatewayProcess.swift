@@ -266,7 +266,7 @@ enum Requests {
             case 0:
                 Document(
                     name: "invoice-\(seed)-\(index).pdf", contentType: "application/pdf",
-                    content: Samples.pdf(text: "Invoice \(seed)-\(index)"))
+                    content: Data(SamplePDF.page(showing: "Invoice \(seed)-\(index)")))
             case 1:
                 Document(
                     name: "invoice-\(seed)-\(index).xml", contentType: "application/xml",
@@ -280,30 +280,5 @@ enum Requests {
                         (0..<(1000 + index * 37)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index &+ seed) }))
             }
         }
-    }
-}
-
-enum Samples {
-    /// A small, valid one-page PDF with a classic xref table.
-    static func pdf(text: String) -> Data {
-        let stream = "BT /F1 24 Tf 72 720 Td (\(text)) Tj ET"
-        let objects = [
-            "<< /Type /Catalog /Pages 2 0 R >>",
-            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-            "<< /Length \(stream.utf8.count) >>\nstream\n\(stream)\nendstream",
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        ]
-        var out = "%PDF-1.4\n"
-        var offsets: [Int] = []
-        for (index, object) in objects.enumerated() {
-            offsets.append(out.utf8.count)
-            out += "\(index + 1) 0 obj\n\(object)\nendobj\n"
-        }
-        let xref = out.utf8.count
-        out += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
-        for offset in offsets { out += String(format: "%010d 00000 n \n", offset) }
-        out += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
-        return Data(out.utf8)
     }
 }

@@ -1,12 +1,12 @@
 import Foundation
 
-@testable import PDF
-
 /// Builds small PDFs byte by byte, for structures no producer here makes on demand (hybrid
 /// files, junk before the header, CR-only line ends, object streams with predictors) and for
-/// deliberately broken files.
-struct HandmadePDF {
-    enum XRef {
+/// deliberately broken files. One page (612 × 792) showing "Hello SIGNHERE" in Helvetica;
+/// objects: 1 catalog, 2 pages, 3 page, 4 content, 5 font, then `extraObjects` from 6.
+/// Streams are zlib data in stored blocks (valid FlateDecode, not compressed).
+public struct SamplePDF: Sendable {
+    public enum XRef: Sendable, Hashable, CaseIterable {
         case table
         /// Xref stream with PNG Up predictor; objects 3...5 inside an object stream.
         case stream
@@ -14,17 +14,30 @@ struct HandmadePDF {
         case hybrid
     }
 
-    var junk = ""
-    var finalEOL = true
-    var eol = "\n"
-    var content = "BT /F1 12 Tf 72 700 Td (Hello ) Tj (SIGNHERE) Tj ET"
-    var fontDict = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-    var pageExtra = ""
-    var catalogExtra = ""
-    var extraObjects: [String] = []
+    public var junk = ""
+    public var finalEOL = true
+    public var eol = "\n"
+    public var content = "BT /F1 12 Tf 72 700 Td (Hello ) Tj (SIGNHERE) Tj ET"
+    public var fontDict = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    public var pageExtra = ""
+    public var catalogExtra = ""
+    public var extraObjects: [String] = []
 
     /// `stream` must be followed by CRLF or LF even in a CR-only file.
     var streamEOL: String { eol == "\r" ? "\r\n" : eol }
+
+    /// A one-page PDF (classic xref table) whose page shows `text`: distinct texts, distinct files.
+    public static func page(showing text: String) -> [UInt8] {
+        var sample = SamplePDF()
+        sample.content = "BT /F1 24 Tf 72 720 Td (\(text)) Tj ET"
+        return sample.build(xref: .table)
+    }
+
+    public init(junk: String = "", finalEOL: Bool = true, eol: String = "\n") {
+        self.junk = junk
+        self.finalEOL = finalEOL
+        self.eol = eol
+    }
 
     var objects: [String] {
         [
@@ -36,7 +49,7 @@ struct HandmadePDF {
         ] + extraObjects
     }
 
-    func build(xref: XRef) -> [UInt8] {
+    public func build(xref: XRef) -> [UInt8] {
         var out = Array((junk + "%PDF-1.7" + eol + "%\u{e2}\u{e3}" + eol).utf8)
         let base = junk.utf8.count
         var offsets: [Int: Int] = [:]
@@ -60,7 +73,7 @@ struct HandmadePDF {
                 body += all[num - 1] + "\n"
                 entries[num] = (2, stmNum, idx)
             }
-            let data = Flate.deflate(Array((header + body).utf8))
+            let data = Zlib.stored(Array((header + body).utf8))
             offsets[stmNum] = out.count - base
             entries[stmNum] = (1, out.count - base, 0)
             out += Array(
@@ -90,14 +103,24 @@ struct HandmadePDF {
         return out
     }
 
+    /// A classic table listing object 0 and the plain objects in `offsets`, in subsections of
+    /// consecutive numbers. Objects that live in an object stream (hybrid files) are left out,
+    /// not marked free: readers such as poppler ignore `/XRefStm` entries for free objects.
     private func table(offsets: [Int: Int], size: Int, extra: String, start: Int) -> [UInt8] {
-        var s = "xref\(eol)0 \(size)\(eol)0000000000 65535 f\r\n"
-        for num in 1..<size {
-            if let off = offsets[num] {
-                s += String(format: "%010d 00000 n\r\n", off)
-            } else {
-                s += "0000000000 00000 f\r\n"
+        var s = "xref\(eol)"
+        var num = 0
+        while num < size {
+            guard num == 0 || offsets[num] != nil else {
+                num += 1
+                continue
             }
+            var end = num + 1
+            while end < size, offsets[end] != nil { end += 1 }
+            s += "\(num) \(end - num)\(eol)"
+            for n in num..<end {
+                s += n == 0 ? "0000000000 65535 f\r\n" : String(format: "%010d 00000 n\r\n", offsets[n] ?? 0)
+            }
+            num = end
         }
         s += "trailer\(eol)<< /Size \(size) /Root 1 0 R\(extra) >>\(eol)startxref\(eol)\(start)\(eol)%%EOF"
         return Array(s.utf8)
@@ -121,7 +144,7 @@ struct HandmadePDF {
             for i in 0..<7 { predicted.append(row[i] &- previous[i]) }
             previous = row
         }
-        let data = Flate.deflate(predicted)
+        let data = Zlib.stored(predicted)
         var out = Array(
             "\(num) 0 obj\(eol)<< /Type /XRef /Size \(size) /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 7 >> /Length \(data.count)\(extra) >>\(eol)stream\(eol)"
                 .utf8)
