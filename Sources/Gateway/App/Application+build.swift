@@ -81,7 +81,15 @@ func buildApplication(
 
     let application = Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Signet"),
+        server: .http1(
+            configuration: .init(
+                idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds),
+                httpDecoderConfiguration: .init(
+                    maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100))),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "Signet",
+            availableConnectionsDelegate: .maximum(
+                min(configuration.maxConnections, FileDescriptors.raiseLimit() - 256), logger: logger)),
         services: [hub, supervisor],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port

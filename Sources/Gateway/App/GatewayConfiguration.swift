@@ -27,6 +27,10 @@ struct GatewayConfiguration: Sendable {
     var maxRequestBytes = 512 * 1024 * 1024
     var maxDocuments = 10_000
     var maxWait: Duration = .seconds(60)
+    /// HTTP: a connection with no request in progress (or a request head that never completes)
+    /// is closed after this long; at most this many connections are served at once.
+    var idleTimeout: Duration = .seconds(60)
+    var maxConnections = 4096
     var syncTimeout: Duration = .seconds(120)
     var logLevel = "info"
     var tsaURL: String?
@@ -45,6 +49,7 @@ struct GatewayConfiguration: Sendable {
           --signer-slots N                 jobs each local signer takes at once (default 4)
           --heartbeat SECONDS, --liveness N, --job-lease SECONDS, --max-attempts N
           --token-lifetime SECONDS, --max-request-bytes N, --max-documents N, --max-wait SECONDS, --sync-timeout SECONDS
+          --idle-timeout SECONDS, --max-connections N   HTTP connections: idle limit (default 60) and cap (default 4096)
           --tsa-url URL                    RFC 3161 time-stamping authority (for applyTimestamp)
           --log-level trace|debug|info|notice|warning|error
         """
@@ -84,6 +89,8 @@ struct GatewayConfiguration: Sendable {
         if let count = try flags.int("max-documents", in: 1...1_000_000) { maxDocuments = count }
         if let wait = try flags.seconds("max-wait", in: 0...3600) { maxWait = wait }
         if let timeout = try flags.seconds("sync-timeout", in: 1...3600) { syncTimeout = timeout }
+        if let timeout = try flags.seconds("idle-timeout", in: 0.1...3600) { idleTimeout = timeout }
+        if let count = try flags.int("max-connections", in: 16...1_000_000) { maxConnections = count }
         if let level = try flags.choice("log-level", in: CommandLineFlags.logLevels) { logLevel = level }
         if let url = flags.string("tsa-url") {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {

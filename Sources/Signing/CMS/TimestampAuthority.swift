@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Common
 import Crypto
 import Foundation
 import NIOCore
@@ -8,13 +9,15 @@ import SwiftASN1
 ///
 /// `timestamp(of:)` asks for a token over SHA-256 of the given bytes (for PAdES B-T: the
 /// signature value), with a random nonce and `certReq` so the TSA certificate is embedded,
-/// and checks the answer: granted status, the same imprint, the same nonce.
+/// and checks the answer: granted status, the same imprint, the same nonce. `timeout` bounds
+/// the whole exchange, body included: an authority that sends its headers and then stalls does
+/// not hold the document (or the signer's slot) longer than that.
 public struct TimestampAuthority: Sendable {
     public let url: String
     let client: HTTPClient
-    let timeout: TimeAmount
+    let timeout: Duration
 
-    public init(url: String, client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)) {
+    public init(url: String, client: HTTPClient = .shared, timeout: Duration = .seconds(30)) {
         self.url = url
         self.client = client
         self.timeout = timeout
@@ -32,21 +35,42 @@ public struct TimestampAuthority: Sendable {
         request.headers.add(name: "Content-Type", value: "application/timestamp-query")
         request.headers.add(name: "Accept", value: "application/timestamp-reply")
         request.body = .bytes(ByteBuffer(bytes: query))
-        let response: HTTPClientResponse
-        let body: ByteBuffer
+        let (status, body) = try await exchange(request)
+        guard status == 200 else {
+            throw SigningError(
+                code: "TIMESTAMP_UNAVAILABLE", message: "the time-stamping authority answered HTTP \(status)")
+        }
+        return try Self.token(fromResponse: body, imprint: imprint, nonce: nonce)
+    }
+
+    /// Sends the request and reads the whole answer (at most 1 MiB) within `timeout`.
+    private func exchange(_ request: HTTPClientRequest) async throws(SigningError) -> (status: UInt, body: [UInt8]) {
+        let (client, timeout) = (self.client, self.timeout)
         do {
-            response = try await client.execute(request, timeout: timeout)
-            body = try await response.body.collect(upTo: 1 << 20)
+            return try await withThrowingTaskGroup(of: (status: UInt, body: [UInt8])?.self) { group in
+                group.addTask {
+                    let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+                    let body = try await response.body.collect(upTo: 1 << 20)
+                    return (response.status.code, Array(body.readableBytesView))
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let answer = first else {
+                    throw SigningError(
+                        code: "TIMESTAMP_UNAVAILABLE",
+                        message: "the time-stamping authority gave no complete answer within \(timeout)")
+                }
+                return answer
+            }
+        } catch let error as SigningError {
+            throw error
         } catch {
             throw SigningError(
                 code: "TIMESTAMP_UNAVAILABLE", message: "the time-stamping authority did not answer: \(error)")
         }
-        guard response.status == .ok else {
-            throw SigningError(
-                code: "TIMESTAMP_UNAVAILABLE",
-                message: "the time-stamping authority answered HTTP \(response.status.code)")
-        }
-        return try Self.token(fromResponse: Array(body.readableBytesView), imprint: imprint, nonce: nonce)
     }
 
     /// TimeStampReq ::= SEQUENCE { version 1, messageImprint, nonce, certReq TRUE }

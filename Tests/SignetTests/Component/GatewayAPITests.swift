@@ -352,6 +352,54 @@ struct GatewayAPITests {
         }
     }
 
+    /// A one-slot signer whose job stalls at a time-stamping authority that sent its headers and
+    /// then nothing: the lease expires, the slot counts as free again, and the signer keeps
+    /// receiving work — the other document is signed while the first one still hangs.
+    @Test func aOneSlotSignerWithAStalledJobKeepsReceivingWork() async throws {
+        let stalling = try StallingHTTPServer()
+        defer { stalling.stop() }
+        let (built, workspace, keys) = try await Self.gateway {
+            $0.jobLease = .seconds(1)
+            $0.maxAttempts = 2
+        }
+        try await built.application.test(.router) { client in
+            let endpoint = try await built.hub.boundEndpoint()
+            let certificate = workspace.url("state/dev-signing-cert.pem")
+            let context = ZMQContext()
+            let session = SignerSession(
+                configuration: .init(
+                    gateway: endpoint, signerID: "one-slot", slots: 1, heartbeatInterval: .milliseconds(500),
+                    liveness: 100, shutdownGrace: .seconds(1), exitWithParent: false,
+                    curve: (built.signerPublicKey, keys)),
+                signer: DocumentSigner(
+                    backend: try LocalKeyBackend(
+                        keyFile: workspace.path("state/dev-signing-key.pem"), certificateFile: certificate.path),
+                    timestampAuthority: TimestampAuthority(url: stalling.url, timeout: .seconds(600))),
+                context: context, logger: Logger(label: "test.signer"))
+            let running = Task { try await session.run() }
+            defer { running.cancel() }
+            let body = try Self.body([
+                [
+                    "documentRequest": ["name": "stalls", "base64Content": Data("first".utf8).base64EncodedString()],
+                    "signatureInfo": ["signatureType": "CAdES", "applyTimestamp": true],
+                ],
+                ["documentRequest": ["name": "plain", "base64Content": Data("second".utf8).base64EncodedString()]],
+            ])
+            let started = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(), body: body)
+            let id = try #require(Self.json(started)["id"] as? String)
+            let status = try await Self.waitForCompletion(id, client: client)
+            let documents = try #require(status["documentList"] as? [[String: Any]])
+            #expect(documents.map { $0["signStatus"] as? String } == ["ERROR_SIGNING", "SIGNED"], "\(documents)")
+            #expect(documents.first?["signError"] as? String == "SIGNER_LOST")
+            let raw = try await client.execute(
+                uri: "/v1/operations/\(id)/documents/1", method: .get, headers: Self.headers())
+            let verified = try await Tools.opensslVerifyDetached(
+                signature: Data(buffer: raw.body), content: Data("second".utf8), trusting: certificate)
+            #expect(verified.status == 0, "\(verified.stderr)")
+        }
+    }
+
     static func waitForCompletion(_ id: String, client: some TestClientProtocol) async throws -> [String: Any] {
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))
         while ContinuousClock.now < deadline {

@@ -41,6 +41,20 @@ struct TimestampTests {
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
     }
 
+    /// Headers, then nothing: the deadline covers the whole exchange, not only the headers.
+    @Test func anAuthorityThatStallsAfterItsHeadersIsAClearError() async throws {
+        let stalling = try StallingHTTPServer()
+        defer { stalling.stop() }
+        let authority = TimestampAuthority(url: stalling.url, timeout: .seconds(1))
+        await #expect(throws: SigningError.self) { _ = try await authority.timestamp(of: [1, 2, 3]) }
+        do {
+            _ = try await authority.timestamp(of: [1, 2, 3])
+        } catch let error as SigningError {
+            #expect(error.code == "TIMESTAMP_UNAVAILABLE")
+            #expect(error.message.contains("no complete answer"), "\(error)")
+        }
+    }
+
     @Test func anUnreachableAuthorityIsAClearError() async throws {
         let (keyPEM, certificatePEM) = try DevelopmentIdentity.generate()
         let signer = DocumentSigner(

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Signing
 import TestSupport
@@ -308,6 +309,35 @@ struct GatewayEndToEndTests {
         let stopped = GatewayProcess.signersStopped(in: gateway.log())
         #expect(Set(stopped.keys) == signers, "the gateway did not stop its signers:\n\(tail(gateway.log()))")
         #expect(stopped.values.allSatisfy { $0 == "exit 0" }, "\(stopped)")
+    }
+
+    /// 2,000 connections that send nothing or drip a request head a byte at a time neither keep
+    /// a real client from being served nor stay open past the idle timeout.
+    @Test func idleAndDrippingConnectionsDoNotStarveClientsAndAreClosed() async throws {
+        let gateway = try GatewayProcess(localSigners: 1, extraArguments: ["--idle-timeout", "3"])
+        try await gateway.waitUntilReady()
+        let slow = try SlowClients(port: gateway.port, idle: 1000, dripping: 1000)
+        do {
+            // A real client is served at once (the deadline is generous; the figure is printed).
+            let start = ContinuousClock.now
+            var request = HTTPClientRequest(url: gateway.baseURL + "/health/live")
+            request.method = .GET
+            let response = try await gateway.client.execute(request, timeout: .seconds(5))
+            print("served beside \(slow.count) slow connections in \(start.duration(to: .now))")
+            #expect(response.status == .ok)
+            let signed = try await gateway.request(
+                .POST, "/v1/operations",
+                body: try Requests.operation(reference: nil, documents: Requests.mixedDocuments(count: 3)),
+                headers: [("Prefer", "wait=30")])
+            #expect(signed.json["status"] as? String == "EXECUTED")
+            // All of them are closed after the idle timeout (3 s), the dripping ones included.
+            let closed = slow.closedByServer(within: .seconds(30))
+            #expect(closed == slow.count, "\(slow.count - closed) slow connections still open")
+        } catch {
+            Issue.record("\(error)\n\(tail(gateway.log()))")
+        }
+        slow.close()
+        try await gateway.stop()
     }
 
     /// Another service failing (here: the HTTP port is taken) stops the whole gateway, signers
