@@ -16,6 +16,8 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     enum Action: Sendable, Equatable {
         case sendJob(to: Peer, JobRef, attempt: Int)
         /// Record this result, then ACK it.
+        /// Check this result, then record it and ACK it; report the check with `recorded` or
+        /// `rejected`.
         case accept(from: Peer, WireMessage.JobID)
         /// Do not record; ACK so the signer forgets it.
         case ackOnly(to: Peer, WireMessage.JobID)
@@ -28,6 +30,9 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     }
 
     enum Loss: Sendable, Equatable {
+        /// Two results for it were not a valid signature by the configured identity
+        /// (`SIGNATURE_REJECTED`).
+        case rejected
         /// `maxAttempts` leases expired or ended with a DISCONNECT (`SIGNER_LOST`).
         case lost
         /// A signer died holding this job alone, after one died holding it among others
@@ -72,6 +77,9 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     private struct Queued {
         var job: JobRef
         var attempt: Int
+        /// Results of it rejected by the gateway's check, and the signer that sent the last one.
+        var rejections = 0
+        var avoid: Peer?
         var charged = 0
         var suspect = false
     }
@@ -91,6 +99,8 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     /// Suspects wait here and run one at a time, each alone on a signer.
     private var suspects: [Queued] = []
     private var leases: [JobKey: Lease] = [:]
+    /// Accepted results being checked and stored, by job: what to requeue if the check fails.
+    private var checking: [JobKey: Queued] = [:]
     /// Every job queued or leased: a job enqueued twice (recovery at start racing a new
     /// admission) is dispatched once.
     private var known: Set<JobKey> = []
@@ -181,14 +191,41 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
             return [.ackOnly(to: peer, result.id)]
         }
         leases[key] = nil
-        known.remove(key)
+        checking[key] = lease.queued
         return [.accept(from: peer, result.id)]
+    }
+
+    /// The accepted result was checked and stored: the job is done.
+    mutating func recorded(_ id: WireMessage.JobID) {
+        let key = JobKey(operationID: id.operationID, document: id.document)
+        checking[key] = nil
+        known.remove(key)
+    }
+
+    /// The accepted result was not a valid signature of this document by the configured
+    /// identity: dispatch the job again, to another signer when there is one; a second rejection
+    /// fails the document.
+    mutating func rejected(_ id: WireMessage.JobID, from peer: Peer, now: Instant) -> [Action] {
+        let key = JobKey(operationID: id.operationID, document: id.document)
+        guard var queued = checking.removeValue(forKey: key) else { return [] }
+        queued.rejections += 1
+        guard queued.rejections < 2 else {
+            known.remove(key)
+            return [.giveUp(queued.job, attempts: queued.attempt, reason: .rejected)]
+        }
+        queued.attempt += 1
+        queued.avoid = peer
+        queue.insert(queued, at: queueHead)
+        return dispatch(now: now)
     }
 
     /// The store refused or lost a result that was accepted: dispatch the job again.
     mutating func retry(_ job: JobRef, attempt: Int, now: Instant) -> [Action] {
-        known.insert(JobKey(operationID: job.operationID, document: job.document))
-        queue.insert(Queued(job: job, attempt: attempt + 1), at: queueHead)
+        let key = JobKey(operationID: job.operationID, document: job.document)
+        var queued = checking.removeValue(forKey: key) ?? Queued(job: job, attempt: attempt)
+        queued.attempt = attempt + 1
+        known.insert(key)
+        queue.insert(queued, at: queueHead)
         return dispatch(now: now)
     }
 
@@ -282,7 +319,7 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
             }
         }
         while queueHead < queue.count, !rotation.isEmpty {
-            guard let peer = nextSignerWithCredit() else { break }
+            guard let peer = nextSignerWithCredit(avoiding: queue[queueHead].avoid) else { break }
             let queued = queue[queueHead]
             queueHead += 1
             actions.append(send(queued, to: peer, now: now))
@@ -303,10 +340,14 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         return .sendJob(to: peer, queued.job, attempt: queued.attempt)
     }
 
-    private mutating func nextSignerWithCredit() -> Peer? {
+    /// The next signer with credit, round-robin. A job whose result `avoid` sent was rejected
+    /// waits for another signer, unless `avoid` is the only one.
+    private mutating func nextSignerWithCredit(avoiding avoid: Peer? = nil) -> Peer? {
+        let alone = avoid != nil && rotation.allSatisfy { $0 == avoid }
         for _ in 0..<rotation.count {
             rotationIndex = (rotationIndex + 1) % rotation.count
             let peer = rotation[rotationIndex]
+            if peer == avoid && !alone { continue }
             if let signer = signers[peer], signer.credit > 0, !signer.reserved { return peer }
         }
         return nil

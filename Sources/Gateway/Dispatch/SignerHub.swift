@@ -188,6 +188,8 @@ actor SignerHub: Service {
                     case .lost: ("SIGNER_LOST", "the signer was lost \(attempts) times while signing this document")
                     case .crashed:
                         ("SIGNER_CRASHED", "signing this document made a signer crash, also when it ran alone")
+                    case .rejected:
+                        ("SIGNATURE_REJECTED", "signers twice returned something that is not a valid signature of it")
                     }
                 logger.error(
                     "document failed: its signers were lost",
@@ -231,6 +233,7 @@ actor SignerHub: Service {
             _ = try await store.record(
                 outcome, signed: result.signed ? body : nil, operationID: id.operationID, document: id.document,
                 attempt: id.attempt)
+            dispatcher.recorded(id)
             channel.send([peer] + WireMessage.ack(id).encode())
         } catch {
             logger.error("cannot store result", metadata: ["operation.id": "\(id.operationID)", "error": "\(error)"])

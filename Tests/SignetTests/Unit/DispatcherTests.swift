@@ -242,6 +242,38 @@ struct DispatcherTests {
         #expect(sentJobs(dispatcher.retry(job[0], attempt: 1, now: t0)).map(\.attempt) == [2])
     }
 
+    /// A result the gateway's check rejects goes out again to another signer; a second rejection
+    /// fails the document.
+    @Test func aRejectedResultGoesToAnotherSignerThenFails() {
+        var dispatcher = D(configuration: .init())
+        _ = dispatcher.received(ready(1), from: a, now: t0)
+        let job = jobs(1)[0]
+        #expect(sentJobs(dispatcher.enqueue([job], now: t0)).map(\.peer) == [a])
+        #expect(accepted(dispatcher.received(result(job, attempt: 1), from: a, now: t0)))
+        _ = dispatcher.received(ready(0), from: b, now: t0)
+        // a has credit again, but the job waits for the other signer.
+        #expect(
+            sentJobs(dispatcher.rejected(.init(operationID: "op", document: 0, attempt: 1), from: a, now: t0)).isEmpty)
+        #expect(dispatcher.queuedCount == 1)
+        let toB = sentJobs(dispatcher.received(ready(1), from: b, now: t0))
+        #expect(toB.map(\.peer) == [b])
+        #expect(toB.map(\.attempt) == [2])
+        #expect(accepted(dispatcher.received(result(job, attempt: 2), from: b, now: t0)))
+        let second = dispatcher.rejected(.init(operationID: "op", document: 0, attempt: 2), from: b, now: t0)
+        #expect(second == [.giveUp(job, attempts: 2, reason: .rejected)])
+    }
+
+    @Test func aRejectedResultOfTheOnlySignerGoesBackToIt() {
+        var dispatcher = D(configuration: .init())
+        _ = dispatcher.received(ready(1), from: a, now: t0)
+        let job = jobs(1)[0]
+        _ = dispatcher.enqueue([job], now: t0)
+        _ = dispatcher.received(result(job, attempt: 1), from: a, now: t0)
+        let again = sentJobs(dispatcher.rejected(.init(operationID: "op", document: 0, attempt: 1), from: a, now: t0))
+        #expect(again.map(\.peer) == [a])
+        #expect(again.map(\.attempt) == [2])
+    }
+
     @Test func unknownPeersAreToldToRegister() {
         var dispatcher = D(configuration: .init())
         #expect(dispatcher.received(.heartbeat, from: a, now: t0) == [.sendDisconnect(to: a, reason: "not registered")])
