@@ -41,6 +41,13 @@ func buildApplication(
     }
     let identity = try signingIdentity(configuration, logger: logger)
     let keys = try signerChannelKeys(configuration)
+    let signatureCheck: SignatureCheck
+    do {
+        signatureCheck = try SignatureCheck(
+            certificateChainPEM: try String(contentsOfFile: identity.certificateFile, encoding: .utf8))
+    } catch {
+        throw StartupError(description: "signing certificate \(identity.certificateFile): \(error)")
+    }
     let store = InMemoryOperationStore()
     let context = ZMQContext()
     let hub = SignerHub(
@@ -50,7 +57,7 @@ func buildApplication(
                 heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
                 lease: configuration.jobLease, maxAttempts: configuration.maxAttempts),
             maxMessageBytes: Int64(configuration.maxRequestBytes), serverKeys: keys.server,
-            keyring: keys.keyring),
+            keyring: keys.keyring, signatureCheck: signatureCheck),
         store: store, context: context, logger: logger)
     let signerExecutable = configuration.signerExecutable ?? defaultSignerExecutable()
     let supervisor = LocalSignerSupervisor(

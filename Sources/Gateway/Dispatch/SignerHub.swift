@@ -1,6 +1,7 @@
 import Common
 import Logging
 import ServiceLifecycle
+import Signing
 
 /// The gateway's side of the signer protocol: binds the ROUTER socket, feeds what arrives to the
 /// `Dispatcher` and performs its actions (send jobs, record results, ACK, heartbeats).
@@ -12,6 +13,8 @@ actor SignerHub: Service {
         /// The endpoint's CURVE keys and who may connect (docs/protocol.md, "Authentication").
         var serverKeys: CurveKeyPair
         var keyring: SignerKeyring
+        /// What every signed result must be: a signature of its document by this identity.
+        var signatureCheck: SignatureCheck
     }
 
     private let configuration: Configuration
@@ -227,6 +230,22 @@ actor SignerHub: Service {
     private func record(
         _ result: WireMessage.Result, body: [UInt8], id: WireMessage.JobID, from peer: [UInt8], on channel: ZMQChannel
     ) async {
+        if result.signed,
+            let rejection = await Self.check(
+                body, of: id, against: configuration.signatureCheck, contentOf: store)
+        {
+            // Not stored: the signer is told to forget it, and the job goes to another signer.
+            logger.warning(
+                "signed result rejected",
+                metadata: [
+                    "operation.id": "\(id.operationID)", "document.index": "\(id.document)",
+                    "job.attempt": "\(id.attempt)", "signer.id": "\(String(decoding: peer, as: UTF8.self))",
+                    "sign.error": "\(rejection.code)", "error": "\(rejection.message)",
+                ])
+            channel.send([peer] + WireMessage.ack(id).encode())
+            perform(dispatcher.rejected(id, from: peer, now: clock.now))
+            return
+        }
         let outcome: DocumentOutcome =
             result.signed ? .signed : .failed(code: result.signError ?? "SIGNING_FAILED", message: result.errorMessage)
         do {
@@ -239,6 +258,28 @@ actor SignerHub: Service {
             logger.error("cannot store result", metadata: ["operation.id": "\(id.operationID)", "error": "\(error)"])
             let job = JobRef(operationID: id.operationID, document: id.document, contentDigest: result.contentDigest)
             perform(dispatcher.retry(job, attempt: id.attempt, now: clock.now))
+        }
+    }
+
+    /// Checks a signed result against its document, off the hub's actor (hashing and verifying
+    /// run on the shared pool while the hub goes on dispatching). Returns why it is rejected.
+    private nonisolated static func check(
+        _ signed: [UInt8], of id: WireMessage.JobID, against check: SignatureCheck, contentOf store: any OperationStore
+    ) async -> SigningError? {
+        guard let operation = await store.operation(id: id.operationID),
+            operation.documents.indices.contains(id.document),
+            let original = try? await store.content(operationID: id.operationID, document: id.document)
+        else {
+            return SigningError(code: SignatureCheck.rejectionCode, message: "the document's content is gone")
+        }
+        do {
+            try check.check(
+                signed: signed, original: original,
+                signatureType: operation.documents[id.document].signature.signatureType
+            )
+            return nil
+        } catch {
+            return error
         }
     }
 }
