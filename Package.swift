@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "signet-gateway", targets: ["Gateway"]),
         .executable(name: "signet-signer", targets: ["Signer"]),
+        // libFuzzer over the whole document-signing path (scripts/fuzz.sh signing).
+        .executable(name: "signing-fuzz", targets: ["SigningFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -73,6 +75,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        .executableTarget(
+            name: "SigningFuzz",
+            dependencies: ["Common", "Signing"]
         ),
         .target(
             name: "TestSupport",

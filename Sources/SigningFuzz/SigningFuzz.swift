@@ -1,0 +1,93 @@
+// libFuzzer target over the whole document-signing path a signer runs for a JOB:
+// DocumentSigner.sign (PDF parse, incremental update, CMS, signature, self-check) for PAdES and
+// CAdES, with the job's parameters (signature type, visible placement with hostile numbers,
+// reason, location) taken from the input's last bytes. Built by `scripts/fuzz.sh signing`
+// (swift build -c release with -sanitize=fuzzer,address and -DFUZZING).
+// Invariants: a refusal is a SigningError with a documented code; anything reported signed
+// passes the gateway's own SignatureCheck (a valid signature of this document by this identity).
+import Common
+import Dispatch
+import Foundation
+import Signing
+
+#if FUZZING
+    /// The per-document codes of docs/api.md and docs/pdf.md.
+    let documentedCodes: Set<String> = [
+        "EMPTY_DOCUMENT", "NOT_A_PDF", "PDF_ENCRYPTED", "PDF_TRUNCATED", "PDF_BAD_XREF", "PDF_MALFORMED",
+        "PDF_TOO_COMPLEX", "PDF_FIELD_NOT_FOUND", "PDF_PLACEHOLDER_NOT_FOUND", "PDF_BAD_VISIBLE_SIGNATURE",
+        "PDF_CONTENTS_TOO_SMALL", "PDF_BAD_REQUEST", "INVALID_VISIBLE_SIGNATURE", "SIGNATURE_TOO_LARGE",
+        "CONTENT_DIGEST_MISMATCH", "UNSUPPORTED_SIGNATURE_TYPE",
+    ]
+
+    /// The identity, signer and check, made once per process.
+    final class Harness: Sendable {
+        static let shared = Harness()
+        let signer: DocumentSigner
+        let check: SignatureCheck
+
+        init() {
+            do {
+                let (key, certificate) = try DevelopmentIdentity.generate(commonName: "Signet fuzzing")
+                signer = DocumentSigner(backend: try LocalKeyBackend(keyPEM: key, chainPEM: certificate))
+                check = try SignatureCheck(certificateChainPEM: certificate)
+            } catch {
+                fatalError("fuzz harness: \(error)")
+            }
+        }
+    }
+
+    /// The job's parameters from the input's last four bytes; numbers go out of range on purpose.
+    func parameters(_ bytes: [UInt8]) -> SignatureParameters {
+        let tail = Array(bytes.suffix(4)) + [UInt8](repeating: 0, count: max(0, 4 - bytes.count))
+        let numbers = ["1", "2", "0", "-1", "nan", "inf", "1e300", "14400", "14401", "72.5", "9223372036854775807"]
+        func number(_ byte: UInt8) -> String { numbers[Int(byte) % numbers.count] }
+        var visible: VisibleSignatureInfo?
+        switch tail[1] % 5 {
+        case 1:
+            visible = VisibleSignatureInfo(
+                type: "COORDINATE", position: "page=\(number(tail[2])),x=\(number(tail[3])),y=\(number(tail[2] >> 4))",
+                area: .init(width: Double(number(tail[3] >> 4)), height: 50))
+        case 2: visible = VisibleSignatureInfo(type: "PLACEHOLDER", placeholder: "SIGNHERE")
+        case 3: visible = VisibleSignatureInfo(type: "SIGN_FIELD", fieldName: "Approval")
+        default: break
+        }
+        return SignatureParameters(
+            signatureType: tail[0] % 4 == 0 ? "CAdES" : "PAdES", reason: tail[0] & 16 == 0 ? nil : "fuzz (é) \\)",
+            location: tail[0] & 32 == 0 ? nil : "Lyon", visibleSignature: visible)
+    }
+
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+        let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+        let job = parameters(bytes)
+        let harness = Harness.shared
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            defer { done.signal() }
+            do {
+                let signed = try await harness.signer.sign(
+                    bytes, parameters: job, expectedDigest: sha256Hex(bytes))
+                do {
+                    try harness.check.check(signed: signed, original: bytes, signatureType: job.signatureType)
+                } catch {
+                    fatalError("reported signed but the gateway's check rejects it: \(error)")
+                }
+            } catch let error as SigningError {
+                precondition(documentedCodes.contains(error.code), "undocumented code: \(error)")
+            } catch {
+                fatalError("not a SigningError: \(error)")
+            }
+        }
+        done.wait()
+        return 0
+    }
+#else
+    /// Built without the fuzzer (a normal `swift build`), this only says how to run it.
+    @main
+    enum SigningFuzzMain {
+        static func main() {
+            FileHandle.standardError.write(Data("signing-fuzz: build and run it with scripts/fuzz.sh signing\n".utf8))
+            exit(2)
+        }
+    }
+#endif
