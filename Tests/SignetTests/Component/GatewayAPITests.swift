@@ -400,6 +400,77 @@ struct GatewayAPITests {
         }
     }
 
+    /// A signer dies holding three jobs; each runs again alone. The signer that then dies
+    /// running one alone marks it as the poison (`SIGNER_CRASHED`); the other two are signed by
+    /// a third signer, one at a time, and are not failed for it.
+    @Test func aDocumentThatKillsItsLoneSignerFailsCrashedAndTheOthersAreSigned() async throws {
+        let (built, workspace, keys) = try await Self.gateway {
+            $0.heartbeatInterval = .milliseconds(200)
+            $0.liveness = 3
+        }
+        try await built.application.test(.router) { client in
+            let endpoint = try await built.hub.boundEndpoint()
+            let signer = DocumentSigner(
+                backend: try LocalKeyBackend(
+                    keyFile: workspace.path("state/dev-signing-key.pem"),
+                    certificateFile: workspace.path("state/dev-signing-cert.pem")))
+            let started = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(), body: try Self.body(documents: 3))
+            let id = try #require(Self.json(started)["id"] as? String)
+            func signers() async throws -> [[String: Any]] {
+                let ready = try await client.execute(uri: "/health/ready", method: .get, headers: [:])
+                return Self.json(ready)["signerList"] as? [[String: Any]] ?? []
+            }
+            func waitUntil(_ condition: () async throws -> Bool) async throws {
+                let deadline = ContinuousClock.now.advanced(by: .seconds(20))
+                while try await !condition() {
+                    guard ContinuousClock.now < deadline else { throw TestFailure("condition not met in time") }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+
+            let first = try await FakeSigner(
+                endpoint: endpoint, id: "first", serverKey: built.signerPublicKey, keys: keys)
+            first.send(.ready(.init(signerID: first.id, credit: 3, pid: 1, host: "h")))
+            try await waitUntil { try await signers().first?["jobsInFlight"] as? Int == 3 }
+            await first.die()
+            try await waitUntil { try await signers().isEmpty }
+
+            // The second takes one suspect alone, and dies with it.
+            let second = try await FakeSigner(
+                endpoint: endpoint, id: "second", serverKey: built.signerPublicKey, keys: keys)
+            second.send(.ready(.init(signerID: second.id, credit: 3, pid: 2, host: "h")))
+            let poison = try await second.nextJob()
+            #expect(poison.attempt == 2)
+            try await waitUntil { try await signers().first?["jobsInFlight"] as? Int == 1 }
+            await second.die()
+            try await waitUntil { try await signers().isEmpty }
+
+            // The third signs the other two, each alone.
+            let third = try await FakeSigner(
+                endpoint: endpoint, id: "third", serverKey: built.signerPublicKey, keys: keys)
+            third.send(.ready(.init(signerID: third.id, credit: 3, pid: 3, host: "h")))
+            for _ in 0..<2 {
+                let (job, body) = try await third.nextJobWithBody()
+                #expect(job.document != poison.document && job.attempt == 2)
+                #expect(try await signers().first?["jobsInFlight"] as? Int == 1, "a suspect ran beside another job")
+                let signed = try await signer.sign(body, parameters: job.signature, expectedDigest: job.contentDigest)
+                third.send(.result(.init(job: job, signed: true), body: signed))
+            }
+            let status = try await Self.waitForCompletion(id, client: client)
+            let documents = try #require(status["documentList"] as? [[String: Any]])
+            for (index, document) in documents.enumerated() {
+                if index == poison.document {
+                    #expect(document["signError"] as? String == "SIGNER_CRASHED", "\(document)")
+                } else {
+                    #expect(document["signStatus"] as? String == "SIGNED", "\(document)")
+                }
+                #expect(document["attempts"] as? Int == 2)
+            }
+            await third.close()
+        }
+    }
+
     static func waitForCompletion(_ id: String, client: some TestClientProtocol) async throws -> [String: Any] {
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))
         while ContinuousClock.now < deadline {

@@ -29,9 +29,21 @@ final class FakeSigner: Sendable {
 
     /// The next JOB (heartbeats and other messages skipped); throws after `timeout`.
     func nextJob(timeout: Duration = .seconds(10)) async throws -> WireMessage.Job {
+        try await nextJobWithBody(timeout: timeout).job
+    }
+
+    /// The next JOB with the document it carries.
+    func nextJobWithBody(timeout: Duration = .seconds(10)) async throws -> (job: WireMessage.Job, body: [UInt8]) {
         let message = try await nextMessage(timeout: timeout) { if case .job = $0 { true } else { false } }
-        guard case .job(let job, _) = message else { throw TestFailure("not a JOB") }
-        return job
+        guard case .job(let job, let body) = message else { throw TestFailure("not a JOB") }
+        return (job, body)
+    }
+
+    /// Dies as a crashed process does: no more heartbeats, no DISCONNECT, the connection gone.
+    func die() async {
+        heartbeats.cancel()
+        await channel.close()
+        context.terminate()
     }
 
     /// The next message `matching` (others skipped); throws after `timeout`, which ends the
