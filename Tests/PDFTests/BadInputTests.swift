@@ -5,6 +5,7 @@ import Testing
 @testable import PDF
 
 /// Every class of bad input gets its own stable error code, never a crash.
+@Suite(.timeLimit(.minutes(5)))
 struct BadInputTests {
     let request = PDFSignatureRequest(signingTime: signingTime, contentsCapacity: 1024)
 

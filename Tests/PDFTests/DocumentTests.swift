@@ -5,6 +5,7 @@ import Testing
 @testable import PDF
 
 /// Reading structures and the shape of the incremental update, with this module's own reader.
+@Suite(.timeLimit(.minutes(5)))
 struct DocumentTests {
     let request = PDFSignatureRequest(signingTime: signingTime, signerName: "Unit", contentsCapacity: 256)
 

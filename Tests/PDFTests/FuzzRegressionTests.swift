@@ -5,6 +5,7 @@ import Testing
 @testable import PDF
 
 /// Every input the fuzzer (fuzz.sh) found a problem with, replayed with the harness's invariants.
+@Suite(.timeLimit(.minutes(5)))
 struct FuzzRegressionTests {
     static let directory = Shell.packageRoot.appendingPathComponent("Tests/PDFTests/Fixtures/fuzz")
     static let inputs: [String] =

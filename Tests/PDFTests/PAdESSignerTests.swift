@@ -8,7 +8,7 @@ import Testing
 
 /// Signet's own PAdES CMS (not openssl's) on every producer, checked by qpdf, pdfsig, pyHanko,
 /// and asn1crypto for the baseline attributes.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct PAdESSignerTests {
     struct Attributes: Decodable {
         let subFilter: String?

@@ -7,7 +7,7 @@ import Testing
 let signingTime = Date(timeIntervalSince1970: 1_790_000_000)
 
 /// Every producer/variant: invisible and visible signatures must satisfy qpdf, pdfsig and pyHanko.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct ProducerTests {
     @Test(arguments: Producer.allCases)
     func invisibleSignature(_ producer: Producer) throws {

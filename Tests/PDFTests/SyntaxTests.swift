@@ -5,6 +5,7 @@ import Testing
 @testable import PDF
 
 /// Unit tests of the lexer, parser, serializer and filters.
+@Suite(.timeLimit(.minutes(5)))
 struct SyntaxTests {
     func parse(_ text: String) throws -> PDFObject? {
         var parser = PDFParser(Array(text.utf8))

@@ -5,7 +5,7 @@ import Testing
 @testable import PDF
 
 /// Visible signatures: placeholder words, existing fields and the appearance stream.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct VisibleSignatureTests {
     static let placeholderProducers: [Producer] = [
         .ghostscript, .reportlab, .qpdfObjectStreams, .qpdfQDF, .qpdfLinearized, .handmadeTable, .handmadeXRefStream,
@@ -128,7 +128,7 @@ struct VisibleSignatureTests {
 
 /// Pages turned by /Rotate: coordinates are on the page as displayed, the widget lands there
 /// (checked in poppler's rendering) and its appearance is turned back to read upright.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct RotatedPageTests {
     /// Widget /Rect in user space of Ghostscript's A4 page (595 × 842) for x=72, y=100, 200 × 50
     /// as displayed.
