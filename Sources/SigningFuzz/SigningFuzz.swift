@@ -81,6 +81,22 @@ import Signing
         done.wait()
         return 0
     }
+
+    /// libFuzzer's driver, called from the executable's entry point: SwiftPM links an executable
+    /// target's `main` to `<Module>_main`, so libFuzzer's own `main` is not the one that runs.
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func LLVMFuzzerRunDriver(
+        _ argc: UnsafeMutablePointer<CInt>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+    ) -> CInt
+
+    @_cdecl("SigningFuzz_main")
+    func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+        var count = argc
+        var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
+        return LLVMFuzzerRunDriver(&count, &arguments, fuzzOneInput)
+    }
 #else
     /// Built without the fuzzer (a normal `swift build`), this only says how to run it.
     @main
