@@ -57,8 +57,8 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         var lastSent: Instant
     }
 
-    /// What the gateway knows of one registered signer (for `/health/ready`).
-    struct SignerState: Sendable, Equatable {
+    /// What the gateway knows of one registered signer (as `/health/ready` lists it).
+    struct SignerState: Sendable, Equatable, Encodable {
         var signerID: String
         var pid: Int32
         var host: String

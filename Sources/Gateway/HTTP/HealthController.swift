@@ -21,18 +21,8 @@ struct HealthController: Sendable {
         let signers: Int
         let queuedJobs: Int
         let jobsInFlight: Int
-        let signerList: [Signer]
+        let signerList: [Dispatcher<ContinuousClock.Instant>.SignerState]
         let signingIdentity: Identity
-    }
-
-    /// One connected signer as the dispatcher sees it.
-    private struct Signer: Encodable {
-        let signerID: String
-        let host: String
-        let pid: Int32
-        let jobsInFlight: Int
-        let credit: Int
-        let draining: Bool
     }
 
     private struct Identity: Encodable {
@@ -46,11 +36,7 @@ struct HealthController: Sendable {
         let body = Readiness(
             status: signers.isEmpty ? "DOWN" : "UP", signers: signers.count,
             queuedJobs: await hub.queuedCount, jobsInFlight: await hub.inFlightCount,
-            signerList: signers.map {
-                Signer(
-                    signerID: $0.signerID, host: $0.host, pid: $0.pid, jobsInFlight: $0.jobsInFlight, credit: $0.credit,
-                    draining: $0.draining)
-            },
+            signerList: signers,
             signingIdentity: Identity(
                 subject: identity.signerName, developmentIdentity: identity.isDevelopment,
                 warning: identity.isDevelopment ? "self-signed development identity: NOT FOR PRODUCTION" : nil))
