@@ -85,7 +85,7 @@ import Signing
     /// libFuzzer's driver, called from the executable's entry point: SwiftPM links an executable
     /// target's `main` to `<Module>_main`, so libFuzzer's own `main` is not the one that runs.
     @_silgen_name("LLVMFuzzerRunDriver")
-    func LLVMFuzzerRunDriver(
+    func llvmFuzzerRunDriver(
         _ argc: UnsafeMutablePointer<CInt>,
         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
@@ -95,7 +95,7 @@ import Signing
     func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
         var count = argc
         var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
-        return LLVMFuzzerRunDriver(&count, &arguments, fuzzOneInput)
+        return llvmFuzzerRunDriver(&count, &arguments, fuzzOneInput)
     }
 #else
     /// Built without the fuzzer (a normal `swift build`), this only says how to run it.
