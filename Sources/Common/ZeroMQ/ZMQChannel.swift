@@ -51,7 +51,11 @@ public final class ZMQChannel: Sendable {
         let wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         guard wakeFD >= 0 else { throw ZMQError(code: errno, operation: "eventfd") }
         let (stream, continuation) = AsyncStream.makeStream(of: [ZMQMessage].self, bufferingPolicy: .unbounded)
-        return try await withCheckedThrowingContinuation { (started: CheckedContinuation<ZMQChannel, any Error>) in
+        // The channel is made on the socket's thread and handed over under a lock, which orders
+        // its initialisation before the caller's reads (ThreadSanitizer sees the lock; it does
+        // not see a continuation resumed from a foreign thread as synchronisation).
+        let handoff = Locked<Result<ZMQChannel, any Error>?>(nil)
+        await withCheckedContinuation { (started: CheckedContinuation<Void, Never>) in
             let thread = Thread {
                 let socket: ZMQSocket
                 let channel: ZMQChannel
@@ -71,15 +75,19 @@ public final class ZMQChannel: Sendable {
                 } catch {
                     _ = Glibc.close(wakeFD)
                     continuation.finish()
-                    started.resume(throwing: error)
+                    handoff.withLock { $0 = .failure(error) }
+                    started.resume()
                     return
                 }
-                started.resume(returning: channel)
+                handoff.withLock { $0 = .success(channel) }
+                started.resume()
                 channel.run(socket: socket, yield: continuation)
             }
             thread.name = name
             thread.start()
         }
+        guard let opened = handoff.withLock({ $0 }) else { throw ZMQError(code: EINVAL, operation: "zmq channel") }
+        return try opened.get()
     }
 
     deinit {
