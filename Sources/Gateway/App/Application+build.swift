@@ -81,7 +81,8 @@ func buildApplication(
         store: store, hub: hub, auth: auth, advertised: configuration.advertised,
         limits: .init(
             maxRequestBytes: configuration.maxRequestBytes, maxDocuments: configuration.maxDocuments,
-            maxWait: configuration.maxWait, syncTimeout: configuration.syncTimeout)
+            maxWait: configuration.maxWait, syncTimeout: configuration.syncTimeout,
+            requestTimeout: configuration.requestTimeout)
     ).addRoutes(to: router)
     TokenController(auth: auth).addRoutes(to: router)
     HealthController(hub: hub, identity: identity).addRoutes(to: router)

@@ -30,6 +30,8 @@ struct GatewayConfiguration: Sendable {
     /// HTTP: a connection with no request in progress (or a request head that never completes)
     /// is closed after this long; at most this many connections are served at once.
     var idleTimeout: Duration = .seconds(60)
+    /// A request body must arrive whole within this.
+    var requestTimeout: Duration = .seconds(600)
     var maxConnections = 4096
     var syncTimeout: Duration = .seconds(120)
     var logLevel = "info"
@@ -50,6 +52,7 @@ struct GatewayConfiguration: Sendable {
           --heartbeat SECONDS, --liveness N, --job-lease SECONDS, --max-attempts N
           --token-lifetime SECONDS, --max-request-bytes N, --max-documents N, --max-wait SECONDS, --sync-timeout SECONDS
           --idle-timeout SECONDS, --max-connections N   HTTP connections: idle limit (default 60) and cap (default 4096)
+          --request-timeout SECONDS        a request body must arrive within this (default 600)
           --tsa-url URL                    RFC 3161 time-stamping authority (for applyTimestamp)
           --log-level trace|debug|info|notice|warning|error
         """
@@ -91,6 +94,7 @@ struct GatewayConfiguration: Sendable {
         if let timeout = try flags.seconds("sync-timeout", in: 1...3600) { syncTimeout = timeout }
         if let timeout = try flags.seconds("idle-timeout", in: 0.1...3600) { idleTimeout = timeout }
         if let count = try flags.int("max-connections", in: 16...1_000_000) { maxConnections = count }
+        if let timeout = try flags.seconds("request-timeout", in: 1...86400) { requestTimeout = timeout }
         if let level = try flags.choice("log-level", in: CommandLineFlags.logLevels) { logLevel = level }
         if let url = flags.string("tsa-url") {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {

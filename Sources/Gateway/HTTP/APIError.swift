@@ -37,6 +37,7 @@ struct APIError: Error, HTTPResponseError, Sendable {
         case "PAYLOAD_TOO_LARGE": "The request body is too large"
         case "UNSUPPORTED_MEDIA_TYPE": "The request content type is not supported"
         case "SIGNING_TIMEOUT": "The operation did not finish in time"
+        case "REQUEST_TIMEOUT": "The request body did not arrive in time"
         case "NOT_READY": "The service cannot sign now"
         default: "The request is invalid"
         }

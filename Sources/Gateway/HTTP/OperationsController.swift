@@ -10,6 +10,8 @@ struct OperationsController: Sendable {
         var maxDocuments: Int
         var maxWait: Duration
         var syncTimeout: Duration
+        /// The whole request body must arrive within this (a client dripping it holds nothing longer).
+        var requestTimeout: Duration
     }
 
     let store: any OperationStore
@@ -123,15 +125,7 @@ struct OperationsController: Sendable {
                 status: .unsupportedMediaType, errorCode: "UNSUPPORTED_MEDIA_TYPE",
                 causeMessage: "send application/json")
         }
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: limits.maxRequestBytes)
-        } catch {
-            throw APIError(
-                status: .contentTooLarge, errorCode: "PAYLOAD_TOO_LARGE",
-                causeMessage: "the body exceeds \(limits.maxRequestBytes) bytes")
-        }
+        let body = try await Self.collectBody(of: request, limits: limits)
         let decoded: OperationRequest
         do {
             decoded = try JSONDecoder().decode(OperationRequest.self, from: Data(buffer: body))
@@ -188,6 +182,33 @@ struct OperationsController: Sendable {
         if let id { headers[.location] = advertised.url("/v1/operations/\(id)") }
         if retryAfter { headers[.retryAfter] = "1" }
         return try .json(value, status: status, headers: headers)
+    }
+
+    /// The request body, at most `maxRequestBytes`, within `requestTimeout`.
+    static func collectBody(of request: Request, limits: Limits) async throws -> ByteBuffer {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask {
+                var request = request
+                do {
+                    return try await request.collectBody(upTo: limits.maxRequestBytes)
+                } catch {
+                    throw APIError(
+                        status: .contentTooLarge, errorCode: "PAYLOAD_TOO_LARGE",
+                        causeMessage: "the body exceeds \(limits.maxRequestBytes) bytes")
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: limits.requestTimeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let body = first else {
+                throw APIError(
+                    status: .requestTimeout, errorCode: "REQUEST_TIMEOUT",
+                    causeMessage: "the request body did not arrive within \(limits.requestTimeout)")
+            }
+            return body
+        }
     }
 
     /// `Prefer: wait=N` (RFC 7240).

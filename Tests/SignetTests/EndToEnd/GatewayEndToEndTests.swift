@@ -340,6 +340,23 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
+    /// A client that sends a request head and then drips the body gets 408 REQUEST_TIMEOUT once
+    /// `--request-timeout` passes, and its connection is closed.
+    @Test func aDrippedBodyEndsWithRequestTimeout() async throws {
+        let gateway = try GatewayProcess(localSigners: 0, extraArguments: ["--request-timeout", "2"])
+        try await gateway.waitUntilLive()
+        let credentials = Data("alice:alice-secret".utf8).base64EncodedString()
+        let head =
+            "POST /v1/operations HTTP/1.1\r\nHost: signet\r\nAuthorization: Basic \(credentials)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
+        let drip = try DrippingRequest(port: gateway.port, head: Array(head.utf8))
+        let answer = drip.read(until: "\r\n\r\n", within: .seconds(30))
+        #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
+        #expect(drip.closedByServer(within: .seconds(30)), "the connection stayed open")
+        drip.close()
+        try await gateway.stop()
+    }
+
     /// Another service failing (here: the HTTP port is taken) stops the whole gateway, signers
     /// included, instead of hanging.
     @Test func aTakenHTTPPortStopsTheGatewayAndItsSigners() async throws {

@@ -84,3 +84,73 @@ final class SlowClients: @unchecked Sendable {
         for fd in sockets { Glibc.close(fd) }
     }
 }
+
+/// One connection that sends a request head, then one body byte every 300 ms, forever.
+final class DrippingRequest: @unchecked Sendable {
+    private let fd: Int32
+    private let stop = NSLock()
+    private var stopped = false
+
+    init(port: Int, head: [UInt8]) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let socketFD = fd
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard connected else { throw TestFailure("cannot connect: \(String(cString: strerror(errno)))") }
+        _ = head.withUnsafeBytes { send(socketFD, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        Thread { [self] in
+            while !isStopped {
+                var byte = UInt8(ascii: " ")
+                if send(socketFD, &byte, 1, Int32(MSG_NOSIGNAL)) < 0 { return }
+                Thread.sleep(forTimeInterval: 0.3)
+            }
+        }.start()
+    }
+
+    private var isStopped: Bool {
+        stop.lock()
+        defer { stop.unlock() }
+        return stopped
+    }
+
+    /// What the server sent until `marker` appeared (or `timeout` passed).
+    func read(until marker: String, within timeout: Duration) -> String {
+        var received: [UInt8] = []
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while ContinuousClock.now < deadline, !String(decoding: received, as: UTF8.self).contains(marker) {
+            var item = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&item, 1, 200) > 0 else { continue }
+            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if count <= 0 { break }
+            received += buffer[0..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    /// Whether the server closed the connection (end of stream or reset) within `timeout`.
+    func closedByServer(within timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while ContinuousClock.now < deadline {
+            var item = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&item, 1, 200) > 0 else { continue }
+            if recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT)) <= 0 { return true }
+        }
+        return false
+    }
+
+    func close() {
+        stop.lock()
+        stopped = true
+        stop.unlock()
+        Glibc.close(fd)
+    }
+}
