@@ -155,47 +155,11 @@ struct RotatedPageTests {
             displayed: (72, 100, 200, 50), ws: ws)
 
         // poppler draws the box's left edge at x = 72 from the displayed left, between 100 and 150 from the bottom.
-        try Shell.check(
-            "pdftoppm", ["-r", "72", "-f", "1", "-l", "1", "-singlefile", ws.path("out.pdf"), ws.path("page")])
-        let image = try PPM(try ws.read("page.ppm"))
+        let image = try PageImage.render(ws.path("out.pdf"), page: 1, dpi: 72, in: ws)
         #expect(abs(image.width - (rotation == 180 ? 595 : 842)) <= 1)
         let column = (0..<image.width).filter { x in (x >= 70 && x <= 74) }
         let rows = (image.height - 145)...(image.height - 105)
         let darkEdge = column.contains { x in rows.allSatisfy { image.isDark(x: x, y: $0) } }
         #expect(darkEdge, "no box edge at x=72 in the rendering")
-    }
-}
-
-/// A binary PPM (P6) as pdftoppm writes it.
-struct PPM {
-    let width: Int
-    let height: Int
-    let pixels: [UInt8]
-
-    init(_ bytes: [UInt8]) throws {
-        var fields: [String] = []
-        var index = 0
-        var current = ""
-        while fields.count < 4, index < bytes.count {
-            let c = bytes[index]
-            index += 1
-            if c == UInt8(ascii: " ") || c == UInt8(ascii: "\n") || c == UInt8(ascii: "\r") || c == UInt8(ascii: "\t") {
-                if !current.isEmpty { fields.append(current); current = "" }
-            } else {
-                current.append(Character(UnicodeScalar(c)))
-            }
-        }
-        guard fields.count == 4, fields[0] == "P6", let w = Int(fields[1]), let h = Int(fields[2]) else {
-            throw ShellError.failed("not a P6 image")
-        }
-        width = w
-        height = h
-        pixels = Array(bytes[index...])
-    }
-
-    func isDark(x: Int, y: Int) -> Bool {
-        let offset = (y * width + x) * 3
-        guard offset + 2 < pixels.count else { return false }
-        return Int(pixels[offset]) + Int(pixels[offset + 1]) + Int(pixels[offset + 2]) < 3 * 128
     }
 }

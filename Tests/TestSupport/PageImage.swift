@@ -43,6 +43,12 @@ public struct PageImage: Sendable {
         pixels = Array(bytes[index...])
     }
 
+    /// Whether the pixel at column `x`, row `y` (from the top) is darker than mid-gray.
+    public func isDark(x: Int, y: Int) -> Bool {
+        let offset = y * width + x
+        return offset >= 0 && offset < pixels.count && pixels[offset] < 128
+    }
+
     /// Pixels inside a rectangle given in points from the lower-left corner of the page as
     /// displayed, whose gray value differs by more than `threshold` from `other` (same size).
     public func differingPixels(
