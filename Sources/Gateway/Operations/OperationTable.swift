@@ -4,6 +4,9 @@ import Foundation
 /// document stands. No I/O; the store around it persists what it decides.
 struct OperationTable: Sendable {
     private(set) var operations: [String: Operation] = [:]
+    /// Documents of each unfinished operation still waiting for an outcome: completion is O(1)
+    /// per result, not a scan of the document list.
+    private var waiting: [String: Int] = [:]
     /// (client, externalReference) → operation ids, oldest first.
     private var byReference: [ClientKey: [String]] = [:]
     /// (client, Idempotency-Key) → operation id.
@@ -43,6 +46,8 @@ struct OperationTable: Sendable {
     /// Puts an operation back as it was persisted (recovery), without admission checks.
     mutating func insert(_ operation: Operation) {
         operations[operation.id] = operation
+        let received = operation.documents.count(where: { $0.status == .received })
+        if !operation.isFinished && received > 0 { waiting[operation.id] = received }
         if let reference = operation.externalReference {
             byReference[ClientKey(clientID: operation.clientID, key: reference), default: []].append(operation.id)
         }
@@ -79,7 +84,9 @@ struct OperationTable: Sendable {
             operations[operationID]?.documents[document].signError = code
             operations[operationID]?.documents[document].errorMessage = message
         }
-        let finished = operations[operationID]?.documents.allSatisfy { $0.status != .received } ?? false
+        let left = (waiting[operationID] ?? 1) - 1
+        waiting[operationID] = left > 0 ? left : nil
+        let finished = left <= 0
         if finished { operations[operationID]?.finishedDate = now }
         return .recorded(operationFinished: finished)
     }

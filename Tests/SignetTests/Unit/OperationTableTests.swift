@@ -40,6 +40,30 @@ struct OperationTableTests {
         #expect(table.operations(clientID: "alice", externalReference: "ref").map(\.id) == ["1"])
     }
 
+    /// Completion is counted, not scanned: 2,500 documents finish exactly at the last outcome,
+    /// in any order, repeats included; a recovered operation counts only what is still waiting.
+    @Test func completionIsCountedPerResult() {
+        var table = OperationTable()
+        _ = table.admit(operation("big", documents: 2500))
+        let order = (0..<2500).map { ($0 * 7919) % 2500 }
+        for (step, document) in order.enumerated() {
+            let recording = table.record(.signed, operationID: "big", document: document, attempt: 1, at: Date())
+            #expect(recording == .recorded(operationFinished: step == 2499))
+            #expect(
+                table.record(.signed, operationID: "big", document: document, attempt: 1, at: Date()) == .alreadyFinal)
+        }
+        #expect(table.operations["big"]?.isFinished == true)
+        var recovered = operation("again", documents: 3)
+        recovered.documents[0].status = .signed
+        table.insert(recovered)
+        #expect(
+            table.record(.signed, operationID: "again", document: 1, attempt: 1, at: Date())
+                == .recorded(operationFinished: false))
+        #expect(
+            table.record(.signed, operationID: "again", document: 2, attempt: 1, at: Date())
+                == .recorded(operationFinished: true))
+    }
+
     @Test func outcomesAreRecordedOnceAndFinishTheOperation() {
         var table = OperationTable()
         _ = table.admit(operation("1"))
