@@ -35,16 +35,7 @@ struct GatewayEndToEndTests {
                 let result = try await gateway.request(.GET, "/v1/operations/\(id)/result", user: user)
                 #expect(result.status == 200)
                 let list = try #require(result.json["documentList"] as? [[String: Any]])
-                #expect(list.count == documents.count)
-                for (entry, document) in zip(list, documents) {
-                    #expect(entry["signStatus"] as? String == "SIGNED")
-                    #expect(entry["name"] as? String == document.name)
-                    let signature = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
-                    let verified = try await Tools.opensslVerifyDetached(
-                        signature: signature, content: document.content,
-                        trusting: gateway.developmentCertificate)
-                    #expect(verified.status == 0, "\(document.name): \(verified.stderr)")
-                }
+                try await gateway.expectSignedByTheDevelopmentIdentity(list, documents)
                 // One document as raw bytes.
                 let raw = try await gateway.request(.GET, "/v1/operations/\(id)/documents/0", user: user)
                 #expect(raw.status == 200)
@@ -159,15 +150,7 @@ struct GatewayEndToEndTests {
             #expect(sync.status == 200)
             #expect(sync.json["status"] as? String == "EXECUTED")
             let list = try #require(sync.json["documentList"] as? [[String: Any]])
-            #expect(list.count == 4)
-            for (entry, document) in zip(list, documents) {
-                let signature = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
-                #expect(
-                    try await Tools.opensslVerifyDetached(
-                        signature: signature, content: document.content,
-                        trusting: gateway.developmentCertificate
-                    ).status == 0)
-            }
+            try await gateway.expectSignedByTheDevelopmentIdentity(list, documents)
             // The bearer token's operation belongs to bob.
             let id = try #require(sync.json["id"] as? String)
             #expect(try await gateway.request(.GET, "/v1/operations/\(id)", user: "bob").status == 200)
@@ -216,12 +199,7 @@ struct GatewayEndToEndTests {
             #expect(attempts.allSatisfy { $0 >= 1 })
             #expect(attempts.contains { $0 > 1 }, "no document was dispatched again")
             // Every signature matches its own document: nothing lost, nothing mixed up.
-            for (entry, document) in zip(list, documents) {
-                let signature = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
-                let verified = try await Tools.opensslVerifyDetached(
-                    signature: signature, content: document.content, trusting: gateway.developmentCertificate)
-                #expect(verified.status == 0, "\(document.name): \(verified.stderr)")
-            }
+            try await gateway.expectSignedByTheDevelopmentIdentity(list, documents)
             // The supervisor saw the victim die and replaced it.
             #expect(GatewayProcess.signerExits(in: gateway.log()).map(\.pid) == [victim])
             try await gateway.waitUntilReady(signers: 2)
@@ -273,13 +251,7 @@ struct GatewayEndToEndTests {
             try #require(list.count == documents.count)
             // Drained, not abandoned: nothing the first signer held had to be dispatched again.
             #expect(list.allSatisfy { $0["attempts"] as? Int == 1 }, "a held job was dispatched again")
-            for (entry, document) in zip(list, documents) {
-                #expect(entry["signStatus"] as? String == "SIGNED")
-                let signature = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
-                let verified = try await Tools.opensslVerifyDetached(
-                    signature: signature, content: document.content, trusting: gateway.developmentCertificate)
-                #expect(verified.status == 0, "\(document.name): \(verified.stderr)")
-            }
+            try await gateway.expectSignedByTheDevelopmentIdentity(list, documents)
             let secondEnd = try #require(try await second?.stop(timeout: .seconds(20)))
             #expect(secondEnd.isCleanExit, "the second signer ended with \(secondEnd)")
             try second?.checkLogIsClean()

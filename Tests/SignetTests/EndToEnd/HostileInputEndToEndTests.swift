@@ -73,13 +73,7 @@ struct HostileInputEndToEndTests {
             #expect(honestStatus["status"] as? String == "EXECUTED")
             let result = try await gateway.request(.GET, "/v1/operations/\(bobID)/result", user: "bob")
             let list = try #require(result.json["documentList"] as? [[String: Any]])
-            for (entry, document) in zip(list, honest) {
-                #expect(entry["signStatus"] as? String == "SIGNED")
-                let signature = try #require(Data(base64Encoded: entry["signedContent"] as? String ?? ""))
-                let verified = try await Tools.opensslVerifyDetached(
-                    signature: signature, content: document.content, trusting: gateway.developmentCertificate)
-                #expect(verified.status == 0, "\(document.name): \(verified.stderr)")
-            }
+            try await gateway.expectSignedByTheDevelopmentIdentity(list, honest)
 
             // The same signer processes, none grown past 512 MB at its peak.
             #expect(Set(try await gateway.signerPIDs()) == signers, "a signer was restarted")

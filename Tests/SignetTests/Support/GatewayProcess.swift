@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import TestSupport
+import Testing
 import NIOCore
 import NIOHTTP1
 
@@ -114,6 +115,24 @@ final class GatewayProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         throw TestFailure("operation \(id) did not finish; log:\n\(log())")
+    }
+
+    /// Every entry of a result's `documentList` is SIGNED under its document's name, and its
+    /// `signedContent` is a detached CMS over that very document by the development identity
+    /// (checked by `openssl cms -verify`): nothing lost, nothing mixed up.
+    func expectSignedByTheDevelopmentIdentity(
+        _ list: [[String: Any]], _ documents: [Requests.Document], sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        #expect(list.count == documents.count, sourceLocation: sourceLocation)
+        for (entry, document) in zip(list, documents) {
+            #expect(entry["signStatus"] as? String == "SIGNED", "\(entry)", sourceLocation: sourceLocation)
+            #expect(entry["name"] as? String == document.name, sourceLocation: sourceLocation)
+            let signature = try #require(
+                Data(base64Encoded: entry["signedContent"] as? String ?? ""), sourceLocation: sourceLocation)
+            let verified = try await Tools.opensslVerifyDetached(
+                signature: signature, content: document.content, trusting: developmentCertificate)
+            #expect(verified.status == 0, "\(document.name): \(verified.stderr)", sourceLocation: sourceLocation)
+        }
     }
 
     /// Pids of the signer processes this gateway started.
