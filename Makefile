@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # What building and running needs, and what the tests need on top (validators, tools).
-RUN_PACKAGES := libzmq3-dev pkg-config openssl zlib1g-dev
+RUN_PACKAGES := libzmq3-dev libsqlite3-dev pkg-config openssl zlib1g-dev
 TEST_PACKAGES := $(RUN_PACKAGES) curl qpdf poppler-utils ghostscript python3-venv
 # Python validators nobody here wrote (pyHanko), in a venv beside the tests.
 VENV := .venv
