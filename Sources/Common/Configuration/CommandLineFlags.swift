@@ -55,6 +55,14 @@ public struct CommandLineFlags: Sendable {
         return .milliseconds(Int64(value * 1000))
     }
 
+    public mutating func double(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let text = string(name) else { return nil }
+        guard let value = Double(text), range.contains(value) else {
+            throw Problem("--\(name) must be a number in \(range.lowerBound)...\(range.upperBound), not '\(text)'")
+        }
+        return value
+    }
+
     public mutating func bool(_ name: String) throws -> Bool? {
         guard let text = string(name) else { return nil }
         switch text.lowercased() {

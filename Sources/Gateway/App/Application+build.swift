@@ -9,6 +9,7 @@ import Signing
 struct GatewayApplication {
     let application: Application<RouterResponder<BasicRequestContext>>
     let hub: SignerHub
+    let registry: OperationRegistry
     let supervisor: LocalSignerSupervisor
     /// What signers pass as `--gateway-public-key`.
     let signerPublicKey: String
@@ -18,7 +19,8 @@ struct StartupError: Error, CustomStringConvertible {
     let description: String
 }
 
-/// Builds the gateway: signing identity, client services, operation store, signer hub, local
+/// Builds the gateway: signing identity, client services, operation table (recovered from the
+/// state folder), signer hub, local
 /// signers and the HTTP API. The services run in that order and stop in reverse.
 func buildApplication(
     configuration: GatewayConfiguration,
@@ -48,7 +50,20 @@ func buildApplication(
     } catch {
         throw StartupError(description: "signing certificate \(identity.certificateFile): \(error)")
     }
-    let store = InMemoryOperationStore()
+    let registry: OperationRegistry
+    do {
+        let store = try SQLiteOperationStore(path: configuration.databaseFile)
+        let spool = try Spool(root: configuration.spoolDirectory)
+        registry = OperationRegistry(
+            configuration: .init(
+                resultTTL: configuration.resultTTL, maxQueuedDocuments: configuration.maxQueuedDocuments,
+                maxRunningOperationsPerClient: configuration.maxRunningOperationsPerClient,
+                purgeInterval: configuration.purgeInterval),
+            store: store, spool: spool, logger: logger)
+        _ = try await registry.recover()
+    } catch {
+        throw StartupError(description: "operation store in \(configuration.stateDirectory): \(error)")
+    }
     let context = ZMQContext()
     let hub = SignerHub(
         configuration: .init(
@@ -58,7 +73,7 @@ func buildApplication(
                 lease: configuration.jobLease, maxAttempts: configuration.maxAttempts),
             maxMessageBytes: Int64(configuration.maxRequestBytes), serverKeys: keys.server,
             keyring: keys.keyring, signatureCheck: signatureCheck),
-        store: store, context: context, logger: logger)
+        registry: registry, context: context, logger: logger)
     let signerExecutable = configuration.signerExecutable ?? defaultSignerExecutable()
     let supervisor = LocalSignerSupervisor(
         configuration: .init(
@@ -78,11 +93,11 @@ func buildApplication(
     let auth = Authenticator(clients: clients, tokenLifetime: configuration.tokenLifetime)
     let router = Router()
     OperationsController(
-        store: store, hub: hub, auth: auth, advertised: configuration.advertised,
+        registry: registry, auth: auth, advertised: configuration.advertised,
         limits: .init(
             maxRequestBytes: configuration.maxRequestBytes, maxDocuments: configuration.maxDocuments,
             maxWait: configuration.maxWait, syncTimeout: configuration.syncTimeout,
-            requestTimeout: configuration.requestTimeout)
+            requestTimeout: configuration.requestTimeout, minFreeDiskRatio: configuration.minFreeDiskRatio)
     ).addRoutes(to: router)
     TokenController(auth: auth).addRoutes(to: router)
     HealthController(hub: hub, identity: identity).addRoutes(to: router)
@@ -98,7 +113,7 @@ func buildApplication(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Signet",
             availableConnectionsDelegate: .maximum(
                 min(configuration.maxConnections, FileDescriptors.raiseLimit() - 256), logger: logger)),
-        services: [hub, supervisor],
+        services: [registry, hub, supervisor],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             let endpoint = (try? await hub.boundEndpoint()) ?? configuration.signerEndpoint
@@ -106,7 +121,7 @@ func buildApplication(
         },
         logger: logger)
     return GatewayApplication(
-        application: application, hub: hub, supervisor: supervisor, signerPublicKey: keys.server.publicKey)
+        application: application, hub: hub, registry: registry, supervisor: supervisor, signerPublicKey: keys.server.publicKey)
 }
 
 /// The signer endpoint's CURVE keys: the gateway's own pair (made once into the state folder,

@@ -36,6 +36,12 @@ struct GatewayConfiguration: Sendable {
     var syncTimeout: Duration = .seconds(120)
     var logLevel = "info"
     var tsaURL: String?
+    /// Results are kept this long after an operation finishes, then purged (410).
+    var resultTTL: Duration = .seconds(86_400)
+    var purgeInterval: Duration = .seconds(60)
+    var maxQueuedDocuments = 100_000
+    var maxRunningOperationsPerClient = 1_000
+    var minFreeDiskRatio = 3.0
 
     static let usage = """
         signet-gateway: Signet's HTTP gateway (see README.md)
@@ -54,6 +60,10 @@ struct GatewayConfiguration: Sendable {
           --idle-timeout SECONDS, --max-connections N   HTTP connections: idle limit (default 60) and cap (default 4096)
           --request-timeout SECONDS        a request body must arrive within this (default 600)
           --tsa-url URL                    RFC 3161 time-stamping authority (for applyTimestamp)
+          --result-ttl SECONDS             results are kept this long, then purged: 410 (default 86400)
+          --max-queued-documents N         documents waiting to be signed before 503 QUEUE_FULL (default 100000)
+          --max-running-operations-per-client N   unfinished operations per client before 429 (default 1000)
+          --min-free-disk-ratio X          refuse (507) a request when the spool has less than X times its size free (default 3)
           --log-level trace|debug|info|notice|warning|error
         """
 
@@ -95,6 +105,15 @@ struct GatewayConfiguration: Sendable {
         if let timeout = try flags.seconds("idle-timeout", in: 0.1...3600) { idleTimeout = timeout }
         if let count = try flags.int("max-connections", in: 16...1_000_000) { maxConnections = count }
         if let timeout = try flags.seconds("request-timeout", in: 1...86400) { requestTimeout = timeout }
+        if let ttl = try flags.seconds("result-ttl", in: 1...(86_400 * 366)) {
+            resultTTL = ttl
+            purgeInterval = min(.seconds(60), ttl / 4)
+        }
+        if let count = try flags.int("max-queued-documents", in: 1...100_000_000) { maxQueuedDocuments = count }
+        if let count = try flags.int("max-running-operations-per-client", in: 1...1_000_000) {
+            maxRunningOperationsPerClient = count
+        }
+        if let ratio = try flags.double("min-free-disk-ratio", in: 0...1000) { minFreeDiskRatio = ratio }
         if let level = try flags.choice("log-level", in: CommandLineFlags.logLevels) { logLevel = level }
         if let url = flags.string("tsa-url") {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
@@ -124,6 +143,9 @@ struct GatewayConfiguration: Sendable {
     var signerKeysFolder: String {
         signerKeysDirectory ?? (workFolder as NSString).appendingPathComponent("signer-keys")
     }
+    /// The operation table (SQLite) and the spool of documents and results.
+    var databaseFile: String { (stateDirectory as NSString).appendingPathComponent("operations.sqlite") }
+    var spoolDirectory: String { (stateDirectory as NSString).appendingPathComponent("spool") }
     /// The gateway's CURVE secret key for the signer endpoint, and its public key for operators.
     var serverKeyFile: String { (stateDirectory as NSString).appendingPathComponent("signer-curve.key") }
     var serverPublicKeyFile: String { (stateDirectory as NSString).appendingPathComponent("signer-curve.pub") }

@@ -229,6 +229,31 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         return dispatch(now: now)
     }
 
+    /// An operation was deleted or purged: its queued jobs are dropped. Leased ones run out
+    /// (their results are ACKed and change nothing).
+    mutating func retire(operationID: String) {
+        queue = queue[queueHead...].filter { $0.job.operationID != operationID }
+        queueHead = 0
+        suspects.removeAll { $0.job.operationID == operationID }
+        known = known.filter { $0.operationID != operationID || leases[$0] != nil || checking[$0] != nil }
+    }
+
+    /// A leased job could not be sent (its document is gone): the signer gets its slot back.
+    mutating func dropped(_ job: JobRef, now: Instant) -> [Action] {
+        let key = JobKey(operationID: job.operationID, document: job.document)
+        known.remove(key)
+        guard let lease = leases.removeValue(forKey: key) else { return [] }
+        if var signer = signers[lease.peer], signer.holding.remove(key) != nil {
+            if !signer.quiet { signer.credit += 1 }
+            if signer.isolating {
+                signer.isolating = false
+                signer.reserved = false
+            }
+            signers[lease.peer] = signer
+        }
+        return dispatch(now: now)
+    }
+
     /// Heartbeats, liveness and lease expiry. Call about twice per heartbeat interval.
     mutating func tick(now: Instant) -> [Action] {
         var actions: [Action] = []

@@ -18,7 +18,7 @@ actor SignerHub: Service {
     }
 
     private let configuration: Configuration
-    private let store: any OperationStore
+    private let registry: OperationRegistry
     private let context: ZMQContext
     private let logger: Logger
     private let clock = ContinuousClock()
@@ -27,10 +27,13 @@ actor SignerHub: Service {
     private var channel: ZMQChannel?
     private var readyWaiters: [CheckedContinuation<String, any Error>] = []
     private var failure: (any Error)?
+    /// Outcomes waiting for the next group commit, with whom to ACK once it is on disk.
+    private var uncommitted: [(outcome: OperationRegistry.Outcome, job: JobRef, ack: Ack?)] = []
+    private var committing = false
 
-    init(configuration: Configuration, store: any OperationStore, context: ZMQContext, logger: Logger) {
+    init(configuration: Configuration, registry: OperationRegistry, context: ZMQContext, logger: Logger) {
         self.configuration = configuration
-        self.store = store
+        self.registry = registry
         self.context = context
         self.logger = logger
         self.dispatcher = Dispatcher(configuration: configuration.dispatcher)
@@ -81,11 +84,12 @@ actor SignerHub: Service {
                 "zmq.endpoint": "\(channel.endpoint)", "zmq.curve.publicKey": "\(configuration.serverKeys.publicKey)",
                 "signer.keys": "\(keyring.fileKeys.count)", "signer.keys.folder": "\(keyring.directory)",
             ])
-        perform(dispatcher.enqueue(await store.pendingJobs(), now: clock.now))
+        perform(dispatcher.enqueue(await registry.pendingJobs(), now: clock.now))
 
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.receiveLoop(channel) }
+                group.addTask { await self.eventLoop() }
                 group.addTask { await self.authenticationLoop(zap) }
                 group.addTask { await self.tickLoop() }
                 await group.next()
@@ -101,9 +105,16 @@ actor SignerHub: Service {
         context.terminate()
     }
 
-    /// Queues newly admitted documents.
-    func enqueue(_ jobs: [JobRef]) {
-        perform(dispatcher.enqueue(jobs, now: clock.now))
+    /// Follows the operation table: admitted documents are queued, retired operations' jobs dropped.
+    private func eventLoop() async {
+        for await event in registry.events {
+            switch event {
+            case .admitted(let jobs): perform(dispatcher.enqueue(jobs, now: clock.now))
+            case .retired(let id): dispatcher.retire(operationID: id)
+            }
+        }
+        // The registry stopped: wait to be cancelled with the other loops.
+        try? await Task.sleep(for: .seconds(86_400 * 365))
     }
 
     private func receiveLoop(_ channel: ZMQChannel) async {
@@ -200,23 +211,27 @@ actor SignerHub: Service {
                         "operation.id": "\(job.operationID)", "document.index": "\(job.document)",
                         "job.attempt": "\(attempts)", "sign.error": "\(code)",
                     ])
-                Task {
-                    _ = try? await self.store.record(
-                        .failed(code: code, message: message), signed: nil, operationID: job.operationID,
-                        document: job.document, attempt: attempts)
-                }
+                commit(
+                    .init(
+                        recorded: .init(
+                            operationID: job.operationID, document: job.document,
+                            outcome: .failed(code: code, message: message), attempt: attempts)),
+                    job: job, ack: nil)
             }
         }
     }
 
     private func sendJob(_ job: JobRef, attempt: Int, to peer: [UInt8], on channel: ZMQChannel) async {
-        guard let operation = await store.operation(id: job.operationID),
+        let spool = registry.spool
+        guard let operation = await registry.operation(id: job.operationID),
             operation.documents.indices.contains(job.document),
-            let content = try? await store.content(operationID: job.operationID, document: job.document)
+            let content = try? await BlockingIO.run({ try spool.read(spool.input(job.operationID, job.document)) })
         else {
-            logger.error(
-                "job content missing",
+            // Deleted or purged since it was queued: nothing to sign.
+            logger.debug(
+                "job dropped: its operation is gone",
                 metadata: ["operation.id": "\(job.operationID)", "document.index": "\(job.document)"])
+            perform(dispatcher.dropped(job, now: clock.now))
             return
         }
         let document = operation.documents[job.document]
@@ -230,9 +245,15 @@ actor SignerHub: Service {
     private func record(
         _ result: WireMessage.Result, body: [UInt8], id: WireMessage.JobID, from peer: [UInt8], on channel: ZMQChannel
     ) async {
+        guard await registry.operation(id: id.operationID) != nil else {
+            // Deleted or purged meanwhile: the signer forgets the result.
+            dispatcher.recorded(id)
+            channel.send([peer] + WireMessage.ack(id).encode())
+            return
+        }
         if result.signed,
             let rejection = await Self.check(
-                body, of: id, against: configuration.signatureCheck, contentOf: store)
+                body, of: id, against: configuration.signatureCheck, contentOf: registry)
         {
             // Not stored: the signer is told to forget it, and the job goes to another signer.
             logger.warning(
@@ -248,27 +269,65 @@ actor SignerHub: Service {
         }
         let outcome: DocumentOutcome =
             result.signed ? .signed : .failed(code: result.signError ?? "SIGNING_FAILED", message: result.errorMessage)
-        do {
-            _ = try await store.record(
-                outcome, signed: result.signed ? body : nil, operationID: id.operationID, document: id.document,
-                attempt: id.attempt)
-            dispatcher.recorded(id)
-            channel.send([peer] + WireMessage.ack(id).encode())
-        } catch {
-            logger.error("cannot store result", metadata: ["operation.id": "\(id.operationID)", "error": "\(error)"])
-            let job = JobRef(operationID: id.operationID, document: id.document, contentDigest: result.contentDigest)
-            perform(dispatcher.retry(job, attempt: id.attempt, now: clock.now))
+        commit(
+            .init(
+                recorded: .init(operationID: id.operationID, document: id.document, outcome: outcome, attempt: id.attempt),
+                signed: result.signed ? body : nil),
+            job: JobRef(operationID: id.operationID, document: id.document, contentDigest: result.contentDigest),
+            ack: Ack(peer: peer, id: id))
+    }
+
+    /// Whom to ACK once a result is committed (and what to dispatch again if it cannot be).
+    private struct Ack {
+        var peer: [UInt8]
+        var id: WireMessage.JobID
+    }
+
+    /// Queues an outcome for the next group commit: everything that arrives while one
+    /// transaction is being synced goes into the next one, then each result is ACKed.
+    private func commit(_ outcome: OperationRegistry.Outcome, job: JobRef, ack: Ack?) {
+        uncommitted.append((outcome, job, ack))
+        guard !committing else { return }
+        committing = true
+        Task { await self.commitLoop() }
+    }
+
+    private func commitLoop() async {
+        while !uncommitted.isEmpty {
+            let batch = uncommitted
+            uncommitted = []
+            do {
+                try await registry.record(batch.map(\.outcome))
+                for entry in batch {
+                    guard let ack = entry.ack else { continue }
+                    dispatcher.recorded(ack.id)
+                    channel?.send([ack.peer] + WireMessage.ack(ack.id).encode())
+                }
+            } catch {
+                logger.error(
+                    "cannot store results", metadata: ["results.count": "\(batch.count)", "error": "\(error)"])
+                for entry in batch {
+                    if let ack = entry.ack {
+                        perform(dispatcher.retry(entry.job, attempt: ack.id.attempt, now: clock.now))
+                    } else {
+                        // A failure the gateway decided: the job runs again and is decided again.
+                        perform(dispatcher.enqueue([entry.job], now: clock.now))
+                    }
+                }
+            }
         }
+        committing = false
     }
 
     /// Checks a signed result against its document, off the hub's actor (hashing and verifying
     /// run on the shared pool while the hub goes on dispatching). Returns why it is rejected.
     private nonisolated static func check(
-        _ signed: [UInt8], of id: WireMessage.JobID, against check: SignatureCheck, contentOf store: any OperationStore
+        _ signed: [UInt8], of id: WireMessage.JobID, against check: SignatureCheck, contentOf registry: OperationRegistry
     ) async -> SigningError? {
-        guard let operation = await store.operation(id: id.operationID),
+        let spool = registry.spool
+        guard let operation = await registry.operation(id: id.operationID),
             operation.documents.indices.contains(id.document),
-            let original = try? await store.content(operationID: id.operationID, document: id.document)
+            let original = try? await BlockingIO.run({ try spool.read(spool.input(id.operationID, id.document)) })
         else {
             return SigningError(code: SignatureCheck.rejectionCode, message: "the document's content is gone")
         }

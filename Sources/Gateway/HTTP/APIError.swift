@@ -24,6 +24,48 @@ struct APIError: Error, HTTPResponseError, Sendable {
             headers: [.wwwAuthenticate: "Basic realm=\"signet\", Bearer realm=\"signet\""])
     }
 
+    static func gone(_ tombstone: Tombstone) -> APIError {
+        switch tombstone.retirement {
+        case .expired:
+            APIError(
+                status: .gone, errorCode: "OPERATION_EXPIRED",
+                causeMessage: "operation \(tombstone.id)'s results were purged after their time to live")
+        case .deleted:
+            APIError(status: .gone, errorCode: "OPERATION_DELETED", causeMessage: "operation \(tombstone.id) was deleted")
+        }
+    }
+
+    static func tooLarge(_ limit: Int) -> APIError {
+        APIError(
+            status: .contentTooLarge, errorCode: "PAYLOAD_TOO_LARGE", causeMessage: "the body exceeds \(limit) bytes")
+    }
+
+    /// The spool or the database failed: nothing of the request was kept.
+    static func storage(_ message: String) -> APIError {
+        APIError(
+            status: .serviceUnavailable, errorCode: "STORAGE_UNAVAILABLE",
+            causeMessage: "the request could not be stored (\(message)); nothing was kept, send it again",
+            headers: [.retryAfter: "5"])
+    }
+
+    static func refused(_ refusal: OperationRegistry.Refusal) -> APIError {
+        switch refusal {
+        case .queueFull(let queued, let limit):
+            APIError(
+                status: .serviceUnavailable, errorCode: "QUEUE_FULL",
+                causeMessage: "\(queued) documents are waiting to be signed (at most \(limit)); send it again later",
+                headers: [.retryAfter: "5"])
+        case .tooManyRunning(let running, let limit):
+            APIError(
+                status: .tooManyRequests, errorCode: "TOO_MANY_RUNNING_OPERATIONS",
+                causeMessage:
+                    "this client has \(running) operations running (at most \(limit)); wait for one to finish",
+                headers: [.retryAfter: "2"])
+        case .storageFailed:
+            storage("the same request, received at the same time, could not be stored")
+        }
+    }
+
     /// A short English description for each code.
     var errorCodeDescription: String {
         switch errorCode {
@@ -39,6 +81,12 @@ struct APIError: Error, HTTPResponseError, Sendable {
         case "SIGNING_TIMEOUT": "The operation did not finish in time"
         case "REQUEST_TIMEOUT": "The request body did not arrive in time"
         case "NOT_READY": "The service cannot sign now"
+        case "OPERATION_EXPIRED": "The operation's results were purged"
+        case "OPERATION_DELETED": "The operation was deleted"
+        case "STORAGE_UNAVAILABLE": "The request could not be stored"
+        case "QUEUE_FULL": "Too many documents are waiting to be signed"
+        case "TOO_MANY_RUNNING_OPERATIONS": "Too many operations of this client are running"
+        case "INSUFFICIENT_STORAGE": "Not enough free disk space for this request"
         default: "The request is invalid"
         }
     }

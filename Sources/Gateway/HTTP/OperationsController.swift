@@ -3,7 +3,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// The client API: operations, results, documents and the Sign'Stash synchronous alias.
+/// The client API: operations, results, documents and the Sign'Stash synchronous aliases. It
+/// talks to the operation table (`OperationRegistry`) only; the signer hub follows the table.
 struct OperationsController: Sendable {
     struct Limits: Sendable {
         var maxRequestBytes: Int
@@ -12,23 +13,31 @@ struct OperationsController: Sendable {
         var syncTimeout: Duration
         /// The whole request body must arrive within this (a client dripping it holds nothing longer).
         var requestTimeout: Duration
+        /// Everything of a request that is not document content (JSON metadata, form fields).
+        var maxMetadataBytes = 16 * 1024 * 1024
+        /// New work is refused (507) when the spool's free space is below this multiple of the request.
+        var minFreeDiskRatio = 3.0
     }
 
-    let store: any OperationStore
-    let hub: SignerHub
+    let registry: OperationRegistry
     let auth: Authenticator
     let advertised: AdvertisedAddress
     let limits: Limits
 
     static let syncPath = "/signstash/einvoice-integration-client-ws/api/v0/document/sign/base64/"
+    static let syncMultipartPath = "/signstash/einvoice-integration-client-ws/api/v0/document/sign/"
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.post("/v1/operations") { request, context in try await self.start(request, context) }
         router.get("/v1/operations") { request, context in try await self.find(request, context) }
         router.get("/v1/operations/:id") { request, context in try await self.status(request, context) }
+        router.delete("/v1/operations/:id") { request, context in try await self.delete(request, context) }
         router.get("/v1/operations/:id/result") { request, context in try await self.result(request, context) }
         router.get("/v1/operations/:id/documents/:n") { request, context in try await self.document(request, context) }
         router.post(RouterPath(Self.syncPath)) { request, context in try await self.signSynchronously(request, context)
+        }
+        router.post(RouterPath(Self.syncMultipartPath)) { request, context in
+            try await self.signSynchronously(request, context)
         }
     }
 
@@ -37,26 +46,19 @@ struct OperationsController: Sendable {
     func start(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let clientID = try auth.clientID(for: request)
         let operation = try await admit(request, clientID: clientID)
-        if let wait = Self.preferredWait(request.headers), wait > .zero {
-            let waited =
-                await store.waitUntilFinished(id: operation.id, clientID: clientID, timeout: min(wait, limits.maxWait))
-                ?? operation
-            if waited.isFinished {
-                return try json(
-                    OperationView(waited, host: advertised.host, port: advertised.port), status: .ok,
-                    location: waited.id)
-            }
+        if let wait = Self.preferredWait(request.headers), wait > .zero,
+            case .live(let waited) = await registry.waitUntilFinished(
+                id: operation.id, clientID: clientID, timeout: min(wait, limits.maxWait)),
+            waited.isFinished
+        {
+            return try json(view(waited), status: .ok, location: waited.id)
         }
-        return try json(
-            OperationView(operation, host: advertised.host, port: advertised.port), status: .accepted,
-            location: operation.id, retryAfter: true)
+        return try json(view(operation), status: .accepted, location: operation.id, retryAfter: true)
     }
 
     func status(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let operation = try await owned(request, context)
-        return try json(
-            OperationView(operation, host: advertised.host, port: advertised.port), status: .ok,
-            retryAfter: !operation.isFinished)
+        return try json(view(operation), status: .ok, retryAfter: !operation.isFinished)
     }
 
     func find(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -64,8 +66,19 @@ struct OperationsController: Sendable {
         guard let reference = request.uri.queryParameters.get("externalReference"), !reference.isEmpty else {
             throw APIError.badRequest("MISSING_EXTERNAL_REFERENCE", "the externalReference query parameter is required")
         }
-        let operations = await store.operations(clientID: clientID, externalReference: reference)
-        return try json(operations.map { OperationView($0, host: advertised.host, port: advertised.port) }, status: .ok)
+        let operations = await registry.operations(clientID: clientID, externalReference: reference)
+        return try json(operations.map(view), status: .ok)
+    }
+
+    /// Cancels what has not run and forgets the results: 204, then 410 for this id.
+    func delete(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let clientID = try auth.clientID(for: request)
+        guard let id = context.parameters.get("id") else { throw APIError.notFound() }
+        switch try await registry.delete(id: id, clientID: clientID) {
+        case .live: return Response(status: .noContent)
+        case .retired(let tombstone): throw APIError.gone(tombstone)
+        case .unknown: throw APIError.notFound()
+        }
     }
 
     func result(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -77,7 +90,7 @@ struct OperationsController: Sendable {
             error.headers[.retryAfter] = "1"
             throw error
         }
-        return try json(try await resultView(operation), status: .ok)
+        return resultResponse(operation)
     }
 
     func document(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -87,9 +100,8 @@ struct OperationsController: Sendable {
                 "DOCUMENT_NOT_FOUND", "documents are numbered from 0 to \(operation.documents.count - 1)")
         }
         let record = operation.documents[index]
-        guard record.status == .signed,
-            let bytes = try await store.signedContent(operationID: operation.id, document: index)
-        else {
+        let path = registry.spool.output(operation.id, index)
+        guard record.status == .signed, let size = Self.fileSize(path) else {
             throw APIError(
                 status: .conflict, errorCode: "DOCUMENT_NOT_SIGNED",
                 causeMessage: "document \(index) is \(record.status.rawValue)")
@@ -97,58 +109,83 @@ struct OperationsController: Sendable {
         let (contentType, fileName) = Self.signedFile(record)
         var headers: HTTPFields = [.contentType: contentType]
         headers[.contentDisposition] = "attachment; filename=\"\(fileName.replacingOccurrences(of: "\"", with: ""))\""
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody(contentLength: size) { writer in
+                try await SpoolStreaming.copy(path, to: &writer, encode: false)
+                try await writer.finish(nil)
+            })
     }
 
     func signSynchronously(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let clientID = try auth.clientID(for: request)
         let operation = try await admit(request, clientID: clientID)
-        let finished =
-            await store.waitUntilFinished(id: operation.id, clientID: clientID, timeout: limits.syncTimeout)
-            ?? operation
-        guard finished.isFinished else {
+        switch await registry.waitUntilFinished(id: operation.id, clientID: clientID, timeout: limits.syncTimeout) {
+        case .live(let finished) where finished.isFinished:
+            return resultResponse(finished)
+        case .retired(let tombstone):
+            throw APIError.gone(tombstone)
+        default:
             throw APIError(
                 status: .gatewayTimeout, errorCode: "SIGNING_TIMEOUT",
                 causeMessage:
                     "operation \(operation.id) is still running; fetch it at /v1/operations/\(operation.id)/result")
         }
-        return try json(try await resultView(finished), status: .ok)
     }
 
-    // MARK: - Helpers
+    // MARK: - Admission
 
+    /// Receives a request into the spool and admits it: the answer goes out only once the
+    /// operation is on disk. Nothing of a refused or failed request stays behind.
     private func admit(_ request: Request, clientID: String) async throws -> Operation {
-        if let type = request.headers[.contentType]?.lowercased(), !type.hasPrefix("application/json"),
-            !type.hasPrefix("text/json")
-        {
-            throw APIError(
-                status: .unsupportedMediaType, errorCode: "UNSUPPORTED_MEDIA_TYPE",
-                causeMessage: "send application/json")
-        }
-        let body = try await Self.collectBody(of: request, limits: limits)
-        let decoded: OperationRequest
+        let kind = try Self.bodyKind(request.headers[.contentType])
         do {
-            decoded = try JSONDecoder().decode(OperationRequest.self, from: Data(buffer: body))
+            try await registry.reserve(clientID: clientID)
         } catch {
-            throw APIError.badRequest("INVALID_JSON", Self.explain(error))
+            throw APIError.refused(error)
         }
-        let admitted = try decoded.validated(maxDocuments: limits.maxDocuments)
-        let now = Date()
-        let operation = Operation(
-            id: advertised.newOperationID(), clientID: clientID, externalReference: admitted.externalReference,
-            idempotencyKey: request.headers[.idempotencyKey], description: admitted.description,
-            fingerprint: admitted.fingerprint, creationDate: now,
-            finishedDate: admitted.documents.contains { $0.status == .received } ? nil : now,
-            documents: admitted.documents)
-        switch try await store.admit(operation, contents: admitted.contents) {
-        case .created(let created):
-            await hub.enqueue(
-                created.documents.indices.filter { created.documents[$0].status == .received }.map {
-                    JobRef(operationID: created.id, document: $0, contentDigest: created.documents[$0].contentDigest)
-                })
-            return created
-        case .existing(let existing):
-            return existing
+        let outcome: Result<Operation, any Error>
+        do {
+            outcome = .success(try await admitReserved(request, kind: kind, clientID: clientID))
+        } catch {
+            outcome = .failure(error)
+        }
+        await registry.release(clientID: clientID)
+        return try outcome.get()
+    }
+
+    private func admitReserved(_ request: Request, kind: BodyKind, clientID: String) async throws -> Operation {
+        let incoming: IncomingFolder
+        do {
+            incoming = try registry.spool.makeIncoming()
+        } catch {
+            throw APIError.storage("\(error)")
+        }
+        let admission: OperationRegistry.Admitted
+        do {
+            let (streamed, contents) = try await receive(request, kind: kind, into: incoming)
+            let admitted = try streamed.request.validated(maxDocuments: limits.maxDocuments, contents: contents)
+            let now = Date()
+            let operation = Operation(
+                id: advertised.newOperationID(), clientID: clientID, externalReference: admitted.externalReference,
+                idempotencyKey: request.headers[.idempotencyKey], description: admitted.description,
+                fingerprint: admitted.fingerprint, creationDate: now,
+                finishedDate: admitted.documents.contains { $0.status == .received } ? nil : now,
+                documents: admitted.documents)
+            admission = try await registry.admit(operation, incoming: incoming)
+        } catch let refusal as OperationRegistry.Refusal {
+            incoming.discard()
+            throw APIError.refused(refusal)
+        } catch let error as APIError {
+            incoming.discard()
+            throw error
+        } catch {
+            incoming.discard()
+            throw APIError.storage("\(error)")
+        }
+        switch admission {
+        case .created(let created): return created
+        case .existing(let existing): return existing
         case .conflict(let existingID):
             throw APIError(
                 status: .conflict, errorCode: "EXTERNAL_REFERENCE_CONFLICT",
@@ -158,21 +195,125 @@ struct OperationsController: Sendable {
         }
     }
 
-    private func owned(_ request: Request, _ context: BasicRequestContext) async throws -> Operation {
-        let clientID = try auth.clientID(for: request)
-        guard let id = context.parameters.get("id"), let operation = await store.operation(id: id, clientID: clientID)
-        else {
-            throw APIError.notFound()
-        }
-        return operation
+    enum BodyKind {
+        case json
+        case multipart(boundary: String)
     }
 
-    private func resultView(_ operation: Operation) async throws -> OperationView {
-        var signed: [Int: [UInt8]] = [:]
-        for index in operation.documents.indices where operation.documents[index].status == .signed {
-            signed[index] = try await store.signedContent(operationID: operation.id, document: index)
+    static func bodyKind(_ contentType: String?) throws -> BodyKind {
+        guard let contentType else { return .json }
+        let lowered = contentType.lowercased()
+        if lowered.hasPrefix("application/json") || lowered.hasPrefix("text/json") { return .json }
+        if lowered.hasPrefix("multipart/form-data") {
+            guard let boundary = Self.boundary(contentType) else {
+                throw APIError.badRequest("INVALID_MULTIPART", "multipart/form-data needs a boundary parameter")
+            }
+            return .multipart(boundary: boundary)
         }
-        return OperationView(operation, host: advertised.host, port: advertised.port, signed: { signed[$0] })
+        throw APIError(
+            status: .unsupportedMediaType, errorCode: "UNSUPPORTED_MEDIA_TYPE",
+            causeMessage: "send application/json or multipart/form-data")
+    }
+
+    /// The `boundary` parameter of a multipart content type, quoted or not.
+    static func boundary(_ contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let parts = parameter.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "boundary" else {
+                continue
+            }
+            var value = parts[1].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            return value.isEmpty || value.utf8.count > 200 ? nil : value
+        }
+        return nil
+    }
+
+    /// Streams the body into `incoming`, one file per document, within the size, disk and time limits.
+    private func receive(_ request: Request, kind: BodyKind, into incoming: IncomingFolder) async throws
+        -> (StreamedRequest, [Int: ReceivedContent])
+    {
+        let spool = registry.spool
+        let limits = self.limits
+        if let length = request.headers[.contentLength].flatMap(Int.init) {
+            guard length <= limits.maxRequestBytes else { throw APIError.tooLarge(limits.maxRequestBytes) }
+            try Self.checkFreeSpace(spool, needed: length, ratio: limits.minFreeDiskRatio)
+        }
+        let sinks = SinkSet(folder: incoming, maxDocuments: limits.maxDocuments)
+        let body = request.body
+        let streamed: StreamedRequest = try await withThrowingTaskGroup(of: StreamedRequest?.self) { group in
+            group.addTask {
+                var intake: any RequestIntake =
+                    switch kind {
+                    case .json: BufferedJSONIntake(openSink: sinks.open)
+                    case .multipart: throw APIError.badRequest("INVALID_MULTIPART", "multipart is not supported yet")
+                    }
+                var received = 0
+                var checked = 0
+                for try await chunk in body {
+                    received += chunk.readableBytes
+                    guard received <= limits.maxRequestBytes else { throw APIError.tooLarge(limits.maxRequestBytes) }
+                    if received - checked >= 8 << 20 {
+                        checked = received
+                        try Self.checkFreeSpace(spool, needed: received, ratio: limits.minFreeDiskRatio)
+                    }
+                    try intake.feed(chunk)
+                }
+                return try intake.finish()
+            }
+            group.addTask {
+                try await Task.sleep(for: limits.requestTimeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let streamed = first else {
+                throw APIError(
+                    status: .requestTimeout, errorCode: "REQUEST_TIMEOUT",
+                    causeMessage: "the request body did not arrive within \(limits.requestTimeout)")
+            }
+            return streamed
+        }
+        return (streamed, sinks.finish())
+    }
+
+    static func checkFreeSpace(_ spool: Spool, needed: Int, ratio: Double) throws {
+        guard let free = spool.freeBytes() else { return }
+        let wanted = Int64(Double(needed) * ratio)
+        guard free >= wanted else {
+            var error = APIError(
+                status: .init(code: 507, reasonPhrase: "Insufficient Storage"), errorCode: "INSUFFICIENT_STORAGE",
+                causeMessage: "the spool has \(free) bytes free; this request needs \(wanted) (--min-free-disk-ratio)")
+            error.headers[.retryAfter] = "60"
+            throw error
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func owned(_ request: Request, _ context: BasicRequestContext) async throws -> Operation {
+        let clientID = try auth.clientID(for: request)
+        guard let id = context.parameters.get("id") else { throw APIError.notFound() }
+        switch await registry.lookup(id: id, clientID: clientID) {
+        case .live(let operation): return operation
+        case .retired(let tombstone): throw APIError.gone(tombstone)
+        case .unknown: throw APIError.notFound()
+        }
+    }
+
+    private func view(_ operation: Operation) -> OperationView {
+        OperationView(operation, host: advertised.host, port: advertised.port)
+    }
+
+    /// The finished operation with every signed document, written as it is read from the spool.
+    private func resultResponse(_ operation: Operation) -> Response {
+        let spool = registry.spool
+        let view = view(operation)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody { writer in
+                try await SpoolStreaming.writeResult(view, operation: operation, spool: spool, to: &writer)
+                try await writer.finish(nil)
+            })
     }
 
     private func json(
@@ -184,31 +325,8 @@ struct OperationsController: Sendable {
         return try .json(value, status: status, headers: headers)
     }
 
-    /// The request body, at most `maxRequestBytes`, within `requestTimeout`.
-    static func collectBody(of request: Request, limits: Limits) async throws -> ByteBuffer {
-        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask {
-                var request = request
-                do {
-                    return try await request.collectBody(upTo: limits.maxRequestBytes)
-                } catch {
-                    throw APIError(
-                        status: .contentTooLarge, errorCode: "PAYLOAD_TOO_LARGE",
-                        causeMessage: "the body exceeds \(limits.maxRequestBytes) bytes")
-                }
-            }
-            group.addTask {
-                try await Task.sleep(for: limits.requestTimeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let body = first else {
-                throw APIError(
-                    status: .requestTimeout, errorCode: "REQUEST_TIMEOUT",
-                    causeMessage: "the request body did not arrive within \(limits.requestTimeout)")
-            }
-            return body
-        }
+    static func fileSize(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
     }
 
     /// `Prefer: wait=N` (RFC 7240).
@@ -248,5 +366,35 @@ struct OperationsController: Sendable {
             return "invalid value at \(path(context.codingPath))"
         default: return "the body is not valid JSON"
         }
+    }
+}
+
+/// The spool files of one request being received, one per document. Used by one task at a time
+/// (the one reading the body), then read by the handler that awaited it.
+final class SinkSet: @unchecked Sendable {
+    let folder: IncomingFolder
+    let maxDocuments: Int
+    private var sinks: [Int: SpoolFileSink] = [:]
+
+    init(folder: IncomingFolder, maxDocuments: Int) {
+        self.folder = folder
+        self.maxDocuments = maxDocuments
+    }
+
+    func open(_ document: Int) throws -> any DocumentSink {
+        guard document < maxDocuments else {
+            throw APIError.badRequest("TOO_MANY_DOCUMENTS", "an operation holds at most \(maxDocuments) documents")
+        }
+        guard sinks[document] == nil else {
+            throw APIError.badRequest("INVALID_JSON", "documents[\(document)] has content twice")
+        }
+        let sink = try SpoolFileSink(folder: folder, document: document)
+        sinks[document] = sink
+        return sink
+    }
+
+    /// Closes every file; what each received.
+    func finish() -> [Int: ReceivedContent] {
+        sinks.mapValues { ReceivedContent(digest: $0.finish(), length: $0.length) }
     }
 }

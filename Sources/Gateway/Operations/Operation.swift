@@ -23,6 +23,8 @@ struct DocumentRecord: Codable, Sendable, Equatable {
     var contentType: String
     var signature: SignatureParameters
     var contentDigest: String
+    /// The document's size in bytes before signing.
+    var contentLength: Int?
     var status: SignStatus = .received
     var signError: String?
     var errorMessage: String?

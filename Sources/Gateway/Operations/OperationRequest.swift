@@ -30,39 +30,38 @@ struct OperationRequest: Decodable, Sendable {
     }
 }
 
-/// A validated request: metadata plus decoded content, ready to be admitted.
+/// A validated request: the documents' records, ready to be admitted (their content is in the spool).
 struct AdmittedRequest: Sendable {
     var externalReference: String?
     var description: String?
     var documents: [DocumentRecord]
-    var contents: [[UInt8]]
     /// Identifies the payload: equal requests have equal fingerprints.
     var fingerprint: String
+}
+
+/// What the spool saw of one received document.
+struct ReceivedContent: Sendable {
+    var digest: String
+    var length: Int
 }
 
 extension OperationRequest {
     static let supportedSignatureTypes: Set<String> = ["CADES", "PADES"]
 
-    /// Checks the request and decodes the documents. Every problem is a 400 with its own code.
-    func validated(maxDocuments: Int) throws(APIError) -> AdmittedRequest {
+    /// Checks the request against what was received for each document. Every problem is a 400
+    /// with its own code.
+    func validated(maxDocuments: Int, contents: [Int: ReceivedContent]) throws(APIError) -> AdmittedRequest {
         guard !documents.isEmpty else { throw .badRequest("NO_DOCUMENTS", "the request has no documents") }
         guard documents.count <= maxDocuments else {
             throw .badRequest("TOO_MANY_DOCUMENTS", "an operation holds at most \(maxDocuments) documents")
         }
         var records: [DocumentRecord] = []
-        var contents: [[UInt8]] = []
         var fingerprint = SHA256()
         fingerprint.update(data: Data("\(externalReference ?? "")\u{0}\(description ?? "")\u{0}".utf8))
         for (index, entry) in documents.enumerated() {
             let request = entry.documentRequest
-            guard let base64 = request.base64Content else {
+            guard let content = contents[index] else {
                 throw .badRequest("MISSING_CONTENT", "documents[\(index)].documentRequest.base64Content is missing")
-            }
-            guard let content = Self.decodeBase64(base64) else {
-                throw .badRequest(
-                    "INVALID_BASE64",
-                    "documents[\(index)].documentRequest.base64Content is not valid base64 (standard alphabet, '=' padding, line breaks)"
-                )
             }
             let type = entry.signatureInfo?.signatureType ?? "CAdES"
             guard Self.supportedSignatureTypes.contains(type.uppercased()) else {
@@ -79,8 +78,6 @@ extension OperationRequest {
                         error.code, "documents[\(index)].signatureInfo.visibleSignatureInfo.\(error.message)")
                 }
             }
-            let bytes = [UInt8](content)
-            let digest = sha256Hex(bytes)
             let parameters = SignatureParameters(
                 signatureType: type,
                 reason: entry.signatureInfo?.reason,
@@ -92,20 +89,19 @@ extension OperationRequest {
                 name: request.name ?? "document-\(index + 1)",
                 contentType: request.contentType ?? "application/octet-stream",
                 signature: parameters,
-                contentDigest: digest)
+                contentDigest: content.digest, contentLength: content.length)
             // An empty document fails alone; the others of the batch are signed.
-            if bytes.isEmpty {
+            if content.length == 0 {
                 record.status = .errorSigning
                 record.signError = "EMPTY_DOCUMENT"
                 record.errorMessage = "documents[\(index)].documentRequest.base64Content is empty"
             }
             fingerprint.update(data: Data(record.fingerprintText.utf8))
             records.append(record)
-            contents.append(bytes)
         }
         return AdmittedRequest(
             externalReference: externalReference, description: description,
-            documents: records, contents: contents, fingerprint: fingerprint.finalize().hexString)
+            documents: records, fingerprint: fingerprint.finalize().hexString)
     }
 
     /// Strict base64: the standard alphabet with `=` padding; line breaks (MIME-style wrapping)

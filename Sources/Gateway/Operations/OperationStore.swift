@@ -1,26 +1,44 @@
 import Foundation
 
-/// Keeps operations, their documents' content and their results.
-///
-/// The role the HTTP layer and the dispatcher depend on; `InMemoryOperationStore` is the first
-/// mechanism, a durable SQLite one comes next. Callers must not assume either.
+/// Persists the operation table: the rows that say which operations exist and where each
+/// document stands. Documents' and results' bytes live in the `Spool`; a row naming a file
+/// commits only after the file is synced. `SQLiteOperationStore` is the mechanism.
 protocol OperationStore: Sendable {
-    /// Admits an operation: returns what the table decided. `created` means the operation and its
-    /// content are stored.
-    func admit(_ operation: Operation, contents: [[UInt8]]) async throws -> OperationTable.Admission
-    func operation(id: String, clientID: String) async -> Operation?
-    func operations(clientID: String, externalReference: String) async -> [Operation]
-    /// Any client's operation: for the dispatcher.
-    func operation(id: String) async -> Operation?
-    func content(operationID: String, document: Int) async throws -> [UInt8]?
-    func signedContent(operationID: String, document: Int) async throws -> [UInt8]?
-    /// Records a document's outcome (and its signed bytes) once.
-    func record(_ outcome: DocumentOutcome, signed: [UInt8]?, operationID: String, document: Int, attempt: Int)
-        async throws -> OperationTable.Recording
-    /// Waits until the operation is finished or `timeout` passes; returns it as it then is.
-    func waitUntilFinished(id: String, clientID: String, timeout: Duration) async -> Operation?
-    /// Documents not yet final, for dispatch at start.
-    func pendingJobs() async -> [JobRef]
+    /// Everything persisted (recovery at start): live operations and the tombstones of retired ones.
+    func load() async throws -> (operations: [Operation], tombstones: [Tombstone])
+    func insert(_ operation: Operation) async throws
+    /// Records outcomes in one transaction (group commit); `finished` operations get their end date.
+    func record(_ outcomes: [RecordedOutcome], finished: [(id: String, date: Date)]) async throws
+    /// Forgets operations' documents and results, keeping a tombstone so they answer 410.
+    func retire(_ ids: [String], as retirement: Retirement, at date: Date) async throws
+    /// Drops tombstones retired before `date` (afterwards those ids answer 404).
+    func forgetTombstones(retiredBefore date: Date) async throws
+}
+
+/// Why an operation's documents and results are gone.
+enum Retirement: String, Sendable, Codable {
+    /// Its results outlived `--result-ttl` and were purged.
+    case expired = "EXPIRED"
+    /// The client deleted it.
+    case deleted = "DELETED"
+}
+
+/// What is left of a retired operation: enough to answer 410 to its owner.
+struct Tombstone: Sendable, Equatable {
+    var id: String
+    var clientID: String
+    var externalReference: String?
+    var idempotencyKey: String?
+    var retirement: Retirement
+    var date: Date
+}
+
+/// One document's outcome as it is persisted.
+struct RecordedOutcome: Sendable, Equatable {
+    var operationID: String
+    var document: Int
+    var outcome: DocumentOutcome
+    var attempt: Int
 }
 
 /// One document to sign, as the dispatcher queues it.

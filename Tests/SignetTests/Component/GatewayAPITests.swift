@@ -98,7 +98,7 @@ struct GatewayAPITests {
     }
 
     @Test func requestErrorsAnswerWithTheirStatusAndCode() async throws {
-        let (built, _, _) = try await Self.gateway()
+        let (built, workspace, _) = try await Self.gateway()
         try await built.application.test(.router) { client in
             let wrongType = try await client.execute(
                 uri: "/v1/operations", method: .post, headers: Self.headers(contentType: "text/plain"),
@@ -127,12 +127,13 @@ struct GatewayAPITests {
             let unknown = try await client.execute(uri: "/v1/operations/nope", method: .get, headers: Self.headers())
             Self.expectError(unknown, .notFound, "OPERATION_NOT_FOUND")
         }
+        withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
 
     /// No signer is connected, so the operation stays pending: result, document and the
     /// synchronous endpoint say so with their own codes.
     @Test func unfinishedOperationsAnswerWithTheirCodes() async throws {
-        let (built, _, _) = try await Self.gateway()
+        let (built, workspace, _) = try await Self.gateway()
         try await built.application.test(.router) { client in
             let started = try await client.execute(
                 uri: "/v1/operations", method: .post, headers: Self.headers(), body: try Self.body(documents: 2))
@@ -163,10 +164,11 @@ struct GatewayAPITests {
             let cause = Self.json(synchronous)["causeMessage"] as? String ?? ""
             #expect(cause.contains("/v1/operations/"), "\(cause)")
         }
+        withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
 
     @Test func anIdempotencyKeyReturnsTheSameOperationOrAConflict() async throws {
-        let (built, _, _) = try await Self.gateway()
+        let (built, workspace, _) = try await Self.gateway()
         try await built.application.test(.router) { client in
             var headers = Self.headers()
             headers[.idempotencyKey] = "key-1"
@@ -193,6 +195,7 @@ struct GatewayAPITests {
             #expect(bob.status == .accepted)
             #expect(Self.json(bob)["id"] as? String != id)
         }
+        withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
 
     static func body(_ documents: [[String: Any]]) throws -> ByteBuffer {
@@ -201,7 +204,7 @@ struct GatewayAPITests {
 
     /// Numbers a client controls are checked before use: the gateway answers and stays up.
     @Test func hostileNumbersAreAnsweredNotTrapped() async throws {
-        let (built, _, _) = try await Self.gateway { $0.maxWait = .milliseconds(200) }
+        let (built, workspace, _) = try await Self.gateway { $0.maxWait = .milliseconds(200) }
         try await built.application.test(.router) { client in
             for wait in ["inf", "1e20", "-1", "nan", "1e-300", "9223372036854775807", "-inf", "x"] {
                 var headers = Self.headers()
@@ -249,11 +252,12 @@ struct GatewayAPITests {
                 body: try Self.body([["documentRequest": ["name": "w", "base64Content": wrapped]]]))
             #expect(accepted.status == .accepted)
         }
+        withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
 
     /// An empty document fails alone with `EMPTY_DOCUMENT`; the others of the batch are accepted.
     @Test func anEmptyDocumentFailsAloneNotTheRequest() async throws {
-        let (built, _, _) = try await Self.gateway()
+        let (built, workspace, _) = try await Self.gateway()
         try await built.application.test(.router) { client in
             let hello = Data("hello".utf8).base64EncodedString()
             let mixed = try await client.execute(
@@ -280,12 +284,13 @@ struct GatewayAPITests {
                 body: try Self.body([["documentRequest": ["name": "none"]]]))
             Self.expectError(missing, .badRequest, "MISSING_CONTENT")
         }
+        withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
 
     /// Signers that take a job and disconnect: the job goes out again with the next attempt, and
     /// after `--max-attempts` lost attempts the document fails with `SIGNER_LOST`.
     @Test func aDocumentWhoseSignersAllVanishEndsSignerLost() async throws {
-        let (built, _, keys) = try await Self.gateway { $0.maxAttempts = 2 }
+        let (built, workspace, keys) = try await Self.gateway { $0.maxAttempts = 2 }
         try await built.application.test(.router) { client in
             let endpoint = try await built.hub.boundEndpoint()
             let started = try await client.execute(
@@ -307,6 +312,7 @@ struct GatewayAPITests {
             #expect(document["signError"] as? String == "SIGNER_LOST")
             #expect(document["attempts"] as? Int == 2)
         }
+        withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
 
     /// A signer disconnects holding a job; a real signer session gets it with attempt 2 and signs
@@ -350,6 +356,7 @@ struct GatewayAPITests {
                 signature: Data(buffer: raw.body), content: Data("hello 0".utf8), trusting: certificate)
             #expect(verified.status == 0, "\(verified.stderr)")
         }
+        withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
 
     /// A one-slot signer whose job stalls at a time-stamping authority that sent its headers and
@@ -398,6 +405,7 @@ struct GatewayAPITests {
                 signature: Data(buffer: raw.body), content: Data("second".utf8), trusting: certificate)
             #expect(verified.status == 0, "\(verified.stderr)")
         }
+        withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
 
     /// A signer dies holding three jobs; each runs again alone. The signer that then dies
@@ -469,6 +477,7 @@ struct GatewayAPITests {
             }
             await third.close()
         }
+        withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
 
     static func waitForCompletion(_ id: String, client: some TestClientProtocol) async throws -> [String: Any] {

@@ -1,0 +1,339 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// What the dispatcher hears from the operation table.
+enum OperationEvent: Sendable {
+    /// Documents of a newly admitted operation, to sign.
+    case admitted([JobRef])
+    /// An operation was deleted or purged: its queued jobs are void.
+    case retired(String)
+}
+
+/// The live operation table: owns the pure `OperationTable`, the clients waiting for operations
+/// to finish and the events the signer hub subscribes to, and persists every decision through an
+/// `OperationStore` (rows) and the `Spool` (files) before it is visible. The HTTP layer talks to
+/// it, never to the hub. As a `Service` it purges results older than `resultTTL`.
+actor OperationRegistry: Service {
+    struct Configuration: Sendable {
+        var resultTTL: Duration = .seconds(86_400)
+        /// Documents waiting to be signed, over all operations: above this, 503 QUEUE_FULL.
+        var maxQueuedDocuments = 100_000
+        /// Unfinished operations (and requests being received) per client: above this, 429.
+        var maxRunningOperationsPerClient = 1_000
+        /// How often expired results are purged.
+        var purgeInterval: Duration = .seconds(60)
+    }
+
+    let configuration: Configuration
+    nonisolated let spool: Spool
+    nonisolated let events: AsyncStream<OperationEvent>
+    private let eventSink: AsyncStream<OperationEvent>.Continuation
+    private let store: any OperationStore
+    private let logger: Logger
+    private var table = OperationTable()
+    private var waiters: [String: [UUID: CheckedContinuation<Void, Never>]] = [:]
+    /// Operations admitted in the table whose rows are being committed: a duplicate request
+    /// waits for the commit before it is answered.
+    private var committing: [String: [CheckedContinuation<Bool, Never>]] = [:]
+    /// Requests being received, per client (they count as running operations).
+    private var receiving: [String: Int] = [:]
+
+    init(configuration: Configuration, store: any OperationStore, spool: Spool, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.spool = spool
+        self.logger = logger
+        (events, eventSink) = AsyncStream.makeStream(of: OperationEvent.self)
+    }
+
+    // MARK: - Recovery
+
+    struct Recovery: Sendable, Equatable {
+        var operations: Int
+        var unfinished: Int
+        var pendingDocuments: Int
+        var tombstones: Int
+        var orphanFolders: Int
+    }
+
+    /// Loads what was persisted: every accepted operation is back, unfinished ones will be
+    /// dispatched again (`pendingJobs`); half-received requests and unnamed spool folders go.
+    func recover() async throws -> Recovery {
+        let (operations, tombstones) = try await store.load()
+        for operation in operations { table.insert(operation) }
+        for tombstone in tombstones { table.insert(tombstone) }
+        spool.removeIncoming()
+        let orphans = spool.removeOrphans(keeping: Set(operations.map(\.id)))
+        let recovery = Recovery(
+            operations: operations.count, unfinished: operations.count(where: { !$0.isFinished }),
+            pendingDocuments: table.queuedDocuments, tombstones: tombstones.count, orphanFolders: orphans)
+        logger.info(
+            "operations recovered",
+            metadata: [
+                "operations.count": "\(recovery.operations)", "operations.unfinished": "\(recovery.unfinished)",
+                "documents.pending": "\(recovery.pendingDocuments)", "operations.retired": "\(recovery.tombstones)",
+                "spool.orphans": "\(recovery.orphanFolders)",
+            ])
+        return recovery
+    }
+
+    /// Documents not yet final, oldest operation first: what the hub queues when it starts.
+    func pendingJobs() -> [JobRef] {
+        table.pendingDocuments().map {
+            JobRef(
+                operationID: $0.operation.id, document: $0.document,
+                contentDigest: $0.operation.documents[$0.document].contentDigest)
+        }
+    }
+
+    // MARK: - Admission
+
+    /// Why new work is refused now (before its body is read, and again before it is admitted).
+    enum Refusal: Error, Sendable, Equatable {
+        case queueFull(queued: Int, limit: Int)
+        case tooManyRunning(running: Int, limit: Int)
+        /// The same request, received at the same time, could not be stored.
+        case storageFailed
+    }
+
+    /// Reserves a place for a request about to be received; `release` it when done.
+    func reserve(clientID: String) throws(Refusal) {
+        let running = table.runningOperations(clientID: clientID) + receiving[clientID, default: 0]
+        guard running < configuration.maxRunningOperationsPerClient else {
+            throw .tooManyRunning(running: running, limit: configuration.maxRunningOperationsPerClient)
+        }
+        guard table.queuedDocuments < configuration.maxQueuedDocuments else {
+            throw .queueFull(queued: table.queuedDocuments, limit: configuration.maxQueuedDocuments)
+        }
+        receiving[clientID, default: 0] += 1
+    }
+
+    func release(clientID: String) {
+        let left = receiving[clientID, default: 1] - 1
+        receiving[clientID] = left > 0 ? left : nil
+    }
+
+    enum Admitted: Sendable {
+        case created(Operation)
+        case existing(Operation)
+        case conflict(existingID: String)
+    }
+
+    /// Admits a received operation whose documents are in `incoming`: on `created` its files are
+    /// in the spool and its rows committed (the caller may answer 202); otherwise `incoming` is
+    /// discarded.
+    func admit(_ operation: Operation, incoming: IncomingFolder) async throws -> Admitted {
+        let waitingDocuments = operation.documents.count(where: { $0.status == .received })
+        if table.queuedDocuments + waitingDocuments > configuration.maxQueuedDocuments,
+            case .created = table.decide(operation)
+        {
+            incoming.discard()
+            throw Refusal.queueFull(queued: table.queuedDocuments, limit: configuration.maxQueuedDocuments)
+        }
+        switch table.admit(operation) {
+        case .created(let created):
+            committing[created.id] = []
+            do {
+                let spool = self.spool
+                try await BlockingIO.run { try spool.accept(incoming, as: created.id) }
+                try await store.insert(created)
+            } catch {
+                incoming.discard()
+                spool.remove(created.id)
+                table.remove(created.id)
+                for waiter in committing.removeValue(forKey: created.id) ?? [] { waiter.resume(returning: false) }
+                throw error
+            }
+            for waiter in committing.removeValue(forKey: created.id) ?? [] { waiter.resume(returning: true) }
+            let jobs = created.documents.indices.filter { created.documents[$0].status == .received }.map {
+                JobRef(operationID: created.id, document: $0, contentDigest: created.documents[$0].contentDigest)
+            }
+            if !jobs.isEmpty { eventSink.yield(.admitted(jobs)) }
+            return .created(created)
+        case .existing(let existing):
+            incoming.discard()
+            if committing[existing.id] != nil {
+                let committed = await withCheckedContinuation { committing[existing.id]?.append($0) }
+                guard committed else { throw Refusal.storageFailed }
+            }
+            return .existing(table.operations[existing.id] ?? existing)
+        case .conflict(let id):
+            incoming.discard()
+            return .conflict(existingID: id)
+        }
+    }
+
+    // MARK: - Reading
+
+    func lookup(id: String, clientID: String) -> OperationTable.Lookup {
+        if committing[id] != nil { return .unknown }
+        return table.lookup(id: id, clientID: clientID)
+    }
+
+    /// Any client's live operation: for the hub.
+    func operation(id: String) -> Operation? { table.operations[id] }
+
+    func operations(clientID: String, externalReference: String) -> [Operation] {
+        table.operations(clientID: clientID, externalReference: externalReference).filter { committing[$0.id] == nil }
+    }
+
+    /// Waits until the operation is finished (or retired) or `timeout` passes; returns it as it then is.
+    func waitUntilFinished(id: String, clientID: String, timeout: Duration) async -> OperationTable.Lookup {
+        guard case .live(let operation) = table.lookup(id: id, clientID: clientID) else {
+            return table.lookup(id: id, clientID: clientID)
+        }
+        guard !operation.isFinished, timeout > .zero else { return .live(operation) }
+        let token = UUID()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.suspend(id: id, token: token) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                await self.wake(id: id, token: token)
+            }
+            await group.next()
+            group.cancelAll()
+            self.wake(id: id, token: token)
+        }
+        return table.lookup(id: id, clientID: clientID)
+    }
+
+    private func suspend(id: String, token: UUID) async {
+        await withCheckedContinuation { continuation in
+            if table.operations[id]?.isFinished ?? true {
+                continuation.resume()
+            } else {
+                waiters[id, default: [:]][token] = continuation
+            }
+        }
+    }
+
+    private func wake(id: String, token: UUID) {
+        waiters[id]?.removeValue(forKey: token)?.resume()
+        if waiters[id]?.isEmpty == true { waiters[id] = nil }
+    }
+
+    private func wakeAll(_ id: String) {
+        for waiter in (waiters.removeValue(forKey: id) ?? [:]).values { waiter.resume() }
+    }
+
+    // MARK: - Results
+
+    /// One outcome to record, with the signed bytes when it is signed.
+    struct Outcome: Sendable {
+        var recorded: RecordedOutcome
+        var signed: [UInt8]?
+    }
+
+    /// Records a batch of outcomes: result files written and synced, then one transaction, then
+    /// the table. Callers must not run two of these at once (the hub's commit loop is the one
+    /// caller). Outcomes for documents already final, or whose operation is gone, change nothing.
+    func record(_ batch: [Outcome]) async throws {
+        var seen = Set<JobKey>()
+        var kept: [Outcome] = []
+        for outcome in batch {
+            let key = JobKey(operationID: outcome.recorded.operationID, document: outcome.recorded.document)
+            guard seen.insert(key).inserted,
+                case .recorded = table.wouldRecord(operationID: key.operationID, document: key.document)
+            else { continue }
+            kept.append(outcome)
+        }
+        guard !kept.isEmpty else { return }
+        let spool = self.spool
+        let toWrite = kept
+        let written = try await BlockingIO.run {
+            var folders = Set<String>()
+            var written: [Outcome] = []
+            for outcome in toWrite {
+                if let bytes = outcome.signed {
+                    guard
+                        try spool.writeResult(
+                            bytes, operationID: outcome.recorded.operationID, document: outcome.recorded.document)
+                    else { continue }
+                    folders.insert(outcome.recorded.operationID)
+                }
+                written.append(outcome)
+            }
+            for folder in folders { try? Spool.syncFolder(spool.folder(folder)) }
+            return written
+        }
+        let now = Date()
+        var counts: [String: Int] = [:]
+        for outcome in written { counts[outcome.recorded.operationID, default: 0] += 1 }
+        let finished = counts.compactMap { id, count in
+            table.waitingCount(id) == count ? (id: id, date: now) : nil
+        }
+        try await store.record(written.map(\.recorded), finished: finished)
+        for outcome in written {
+            let recorded = outcome.recorded
+            if case .recorded(true) = table.record(
+                recorded.outcome, operationID: recorded.operationID, document: recorded.document,
+                attempt: recorded.attempt, at: now)
+            {
+                wakeAll(recorded.operationID)
+            }
+        }
+    }
+
+    private struct JobKey: Hashable {
+        var operationID: String
+        var document: Int
+    }
+
+    // MARK: - Retirement
+
+    /// Deletes a client's operation: what has not run is cancelled, results are forgotten.
+    func delete(id: String, clientID: String) async throws -> OperationTable.Lookup {
+        let found = lookup(id: id, clientID: clientID)
+        guard case .live = found else { return found }
+        try await retire([id], as: .deleted)
+        return found
+    }
+
+    /// Purges operations whose results are older than the time to live, and tombstones older than
+    /// it again. Returns how many operations were purged.
+    @discardableResult
+    func purge(now: Date = Date()) async throws -> Int {
+        let ttl = Double(configuration.resultTTL.nanoseconds) / 1e9
+        let expired = table.finished(before: now.addingTimeInterval(-ttl))
+        if !expired.isEmpty {
+            try await retire(expired, as: .expired, at: now)
+            logger.info("expired results purged", metadata: ["operations.count": "\(expired.count)"])
+        }
+        let cutoff = now.addingTimeInterval(-ttl)
+        try await store.forgetTombstones(retiredBefore: cutoff)
+        table.forgetTombstones(retiredBefore: cutoff)
+        return expired.count
+    }
+
+    private func retire(_ ids: [String], as retirement: Retirement, at now: Date = Date()) async throws {
+        try await store.retire(ids, as: retirement, at: now)
+        for id in ids {
+            _ = table.retire(id, as: retirement, at: now)
+            spool.remove(id)
+            eventSink.yield(.retired(id))
+            wakeAll(id)
+        }
+    }
+
+    // MARK: - Service
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: self.configuration.purgeInterval)
+                guard !Task.isCancelled else { break }
+                do {
+                    try await self.purge()
+                } catch {
+                    self.logger.error("purge failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        eventSink.finish()
+    }
+
+    // MARK: - Admission counters
+
+    var queuedDocuments: Int { table.queuedDocuments }
+}

@@ -1,0 +1,184 @@
+import Crypto
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The documents and results of operations, as files under `STATE/spool` (DESIGN.md §6):
+///
+///     spool/incoming/<token>/<n>.in   a request being received (deleted at start: never accepted)
+///     spool/<operation id>/<n>.in     document n as the client sent it
+///     spool/<operation id>/<n>.out    its signed result (PAdES document or CAdES .p7s)
+///
+/// A file is written and synced, and its folder synced, before the database row that names it
+/// commits. Methods block on the file system: call them through `BlockingIO` when they sync.
+struct Spool: Sendable {
+    let root: String
+    var incomingRoot: String { root + "/incoming" }
+
+    struct Problem: Error, CustomStringConvertible, Sendable {
+        let description: String
+        init(_ what: String, _ path: String, errno code: Int32 = errno) {
+            description = "\(what) \(path): \(String(cString: strerror(code)))"
+        }
+    }
+
+    init(root: String) throws {
+        self.root = root
+        for folder in [root, root + "/incoming"] where mkdir(folder, 0o700) != 0 && errno != EEXIST {
+            throw Problem("cannot create", folder)
+        }
+    }
+
+    func folder(_ operationID: String) -> String { "\(root)/\(operationID)" }
+    func input(_ operationID: String, _ document: Int) -> String { "\(root)/\(operationID)/\(document).in" }
+    func output(_ operationID: String, _ document: Int) -> String { "\(root)/\(operationID)/\(document).out" }
+
+    /// A new folder for a request being received.
+    func makeIncoming() throws -> IncomingFolder {
+        let path = "\(incomingRoot)/\(UUID().uuidString.lowercased())"
+        guard mkdir(path, 0o700) == 0 else { throw Problem("cannot create", path) }
+        return IncomingFolder(path: path)
+    }
+
+    /// Moves a received request's folder to its operation's place and syncs the spool folder:
+    /// afterwards its files survive a crash under the operation's name.
+    func accept(_ incoming: IncomingFolder, as operationID: String) throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: incoming.path) {
+            let path = "\(incoming.path)/\(name)"
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw Problem("cannot open", path) }
+            defer { close(fd) }
+            guard fdatasync(fd) == 0 else { throw Problem("cannot sync", path) }
+        }
+        try Self.syncFolder(incoming.path)
+        let target = folder(operationID)
+        guard rename(incoming.path, target) == 0 else { throw Problem("cannot move to", target) }
+        try Self.syncFolder(root)
+        try Self.syncFolder(incomingRoot)
+    }
+
+    /// Writes a result file and syncs it (the caller syncs the folder once per batch).
+    /// Returns false when the operation's folder is gone (deleted or purged meanwhile).
+    func writeResult(_ bytes: [UInt8], operationID: String, document: Int) throws -> Bool {
+        let path = output(operationID, document)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        if fd < 0 && errno == ENOENT { return false }
+        guard fd >= 0 else { throw Problem("cannot create", path) }
+        defer { close(fd) }
+        try Self.writeAll(fd, bytes, path: path)
+        guard fsync(fd) == 0 else { throw Problem("cannot sync", path) }
+        return true
+    }
+
+    func read(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Problem("cannot open", path) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Problem("cannot stat", path) }
+        let size = Int(info.st_size)
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        while done < size {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw Problem("cannot read", path) }
+            done += n
+        }
+        return bytes
+    }
+
+    /// Removes an operation's files (deleted or expired).
+    func remove(_ operationID: String) {
+        try? FileManager.default.removeItem(atPath: folder(operationID))
+    }
+
+    /// At start: what was being received when the process ended was never accepted.
+    func removeIncoming() {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: incomingRoot)) ?? [] {
+            try? FileManager.default.removeItem(atPath: "\(incomingRoot)/\(name)")
+        }
+    }
+
+    /// At start: folders no row names (the process ended between the move and the commit).
+    func removeOrphans(keeping known: Set<String>) -> Int {
+        var removed = 0
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        where name != "incoming" && !known.contains(name) {
+            try? FileManager.default.removeItem(atPath: "\(root)/\(name)")
+            removed += 1
+        }
+        return removed
+    }
+
+    /// Free bytes for unprivileged users on the spool's file system.
+    func freeBytes() -> Int64? {
+        var info = statvfs()
+        guard statvfs(root, &info) == 0 else { return nil }
+        return Int64(info.f_bavail) * Int64(info.f_frsize)
+    }
+
+    static func syncFolder(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw Problem("cannot open", path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw Problem("cannot sync", path) }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var written = 0
+        while written < bytes.count {
+            let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw Problem("cannot write", path) }
+            written += n
+        }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        try bytes.withUnsafeBytes { try writeAll(fd, $0, path: path) }
+    }
+}
+
+/// A request's folder while its body is being received. Remove it unless it was accepted.
+struct IncomingFolder: Sendable {
+    let path: String
+
+    func discard() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// Writes one incoming document to `<n>.in` while hashing it: the bytes are handled once.
+final class SpoolFileSink: DocumentSink {
+    let path: String
+    private var fd: Int32
+    private var hasher = SHA256()
+    private(set) var length = 0
+
+    init(folder: IncomingFolder, document: Int) throws {
+        path = "\(folder.path)/\(document).in"
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Spool.Problem("cannot create", path) }
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard bytes.count > 0 else { return }
+        hasher.update(bufferPointer: bytes)
+        try Spool.writeAll(fd, bytes, path: path)
+        length += bytes.count
+    }
+
+    /// Closes the file (`Spool.accept` syncs it); returns the SHA-256 of what was written, in hex.
+    func finish() -> String {
+        if fd >= 0 { close(fd) }
+        fd = -1
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
