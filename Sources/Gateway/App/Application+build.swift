@@ -121,7 +121,8 @@ func buildApplication(
         },
         logger: logger)
     return GatewayApplication(
-        application: application, hub: hub, registry: registry, supervisor: supervisor, signerPublicKey: keys.server.publicKey)
+        application: application, hub: hub, registry: registry, supervisor: supervisor,
+        signerPublicKey: keys.server.publicKey)
 }
 
 /// The signer endpoint's CURVE keys: the gateway's own pair (made once into the state folder,

@@ -271,7 +271,8 @@ actor SignerHub: Service {
             result.signed ? .signed : .failed(code: result.signError ?? "SIGNING_FAILED", message: result.errorMessage)
         commit(
             .init(
-                recorded: .init(operationID: id.operationID, document: id.document, outcome: outcome, attempt: id.attempt),
+                recorded: .init(
+                    operationID: id.operationID, document: id.document, outcome: outcome, attempt: id.attempt),
                 signed: result.signed ? body : nil),
             job: JobRef(operationID: id.operationID, document: id.document, contentDigest: result.contentDigest),
             ack: Ack(peer: peer, id: id))
@@ -322,7 +323,8 @@ actor SignerHub: Service {
     /// Checks a signed result against its document, off the hub's actor (hashing and verifying
     /// run on the shared pool while the hub goes on dispatching). Returns why it is rejected.
     private nonisolated static func check(
-        _ signed: [UInt8], of id: WireMessage.JobID, against check: SignatureCheck, contentOf registry: OperationRegistry
+        _ signed: [UInt8], of id: WireMessage.JobID, against check: SignatureCheck,
+        contentOf registry: OperationRegistry
     ) async -> SigningError? {
         let spool = registry.spool
         guard let operation = await registry.operation(id: id.operationID),

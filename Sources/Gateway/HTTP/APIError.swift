@@ -31,7 +31,8 @@ struct APIError: Error, HTTPResponseError, Sendable {
                 status: .gone, errorCode: "OPERATION_EXPIRED",
                 causeMessage: "operation \(tombstone.id)'s results were purged after their time to live")
         case .deleted:
-            APIError(status: .gone, errorCode: "OPERATION_DELETED", causeMessage: "operation \(tombstone.id) was deleted")
+            APIError(
+                status: .gone, errorCode: "OPERATION_DELETED", causeMessage: "operation \(tombstone.id) was deleted")
         }
     }
 

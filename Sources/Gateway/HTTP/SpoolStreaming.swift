@@ -12,7 +12,8 @@ enum SpoolStreaming {
     enum ByteSearch {
         static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
             guard needle.count <= haystack.count else { return nil }
-            for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            for start in 0...(haystack.count - needle.count)
+            where haystack[start..<(start + needle.count)].elementsEqual(needle) {
                 return start
             }
             return nil
@@ -31,7 +32,7 @@ enum SpoolStreaming {
         while true {
             var filled = 0
             while filled < chunkSize {
-                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, chunkSize - filled) }
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + filled }, chunkSize - filled) }
                 if n < 0 && errno == EINTR { continue }
                 guard n >= 0 else { throw Spool.Problem("cannot read", path) }
                 if n == 0 { break }

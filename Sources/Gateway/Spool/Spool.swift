@@ -82,7 +82,7 @@ struct Spool: Sendable {
         var bytes = [UInt8](repeating: 0, count: size)
         var done = 0
         while done < size {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) }
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress.map { $0 + done }, size - done, off_t(done)) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw Problem("cannot read", path) }
             done += n
@@ -130,7 +130,7 @@ struct Spool: Sendable {
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
         var written = 0
         while written < bytes.count {
-            let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
+            let n = write(fd, bytes.baseAddress.map { $0 + written }, bytes.count - written)
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw Problem("cannot write", path) }
             written += n

@@ -32,14 +32,28 @@ final class GatewayProcess: @unchecked Sendable {
         port = try Tools.freePort()
         signerPort = try Tools.freePort()
         service = try ServiceProcess(
-            "signet-gateway",
-            [
-                "--host", "127.0.0.1", "--port", "\(port)", "--server.host.port=127.0.0.1:\(port)",
-                "--signer-endpoint", "tcp://127.0.0.1:\(signerPort)",
-                "--work-folder", workspace.path("work"), "--state-dir", workspace.path("state"),
-                "--local-signers", "\(localSigners)",
-            ] + extraArguments,
+            "signet-gateway", Self.arguments(workspace, port, signerPort, localSigners) + extraArguments,
             log: workspace.url("gateway.log"))
+    }
+
+    /// The same gateway started again on the same folders and ports (after it was killed), as an
+    /// operator's supervisor restarts it. Its log goes to `gateway-N.log`.
+    init(restarting previous: GatewayProcess, run: Int, localSigners: Int = 2, extraArguments: [String] = []) throws {
+        workspace = previous.workspace
+        port = previous.port
+        signerPort = previous.signerPort
+        service = try ServiceProcess(
+            "signet-gateway", Self.arguments(workspace, port, signerPort, localSigners) + extraArguments,
+            log: workspace.url("gateway-\(run).log"))
+    }
+
+    static func arguments(_ workspace: Workspace, _ port: Int, _ signerPort: Int, _ localSigners: Int) -> [String] {
+        [
+            "--host", "127.0.0.1", "--port", "\(port)", "--server.host.port=127.0.0.1:\(port)",
+            "--signer-endpoint", "tcp://127.0.0.1:\(signerPort)",
+            "--work-folder", workspace.path("work"), "--state-dir", workspace.path("state"),
+            "--local-signers", "\(localSigners)",
+        ]
     }
 
     /// Waits until `/health/ready` answers 200 (at least `signers` signers connected).
@@ -76,6 +90,7 @@ final class GatewayProcess: @unchecked Sendable {
         let body: Data
 
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
+        var jsonArray: [[String: Any]] { (try? JSONSerialization.jsonObject(with: body) as? [[String: Any]]) ?? [] }
     }
 
     /// An HTTP call; `user` authenticates with HTTP Basic using the test secrets.
