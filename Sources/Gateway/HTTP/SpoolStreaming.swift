@@ -32,7 +32,9 @@ enum SpoolStreaming {
         while true {
             var filled = 0
             while filled < chunkSize {
-                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + filled }, chunkSize - filled) }
+                let n = chunk.withUnsafeMutableBytes {
+                    read(fd, $0.baseAddress.map { $0 + filled }, chunkSize - filled)
+                }
                 if n < 0 && errno == EINTR { continue }
                 guard n >= 0 else { throw Spool.Problem("cannot read", path) }
                 if n == 0 { break }

@@ -82,7 +82,9 @@ struct Spool: Sendable {
         var bytes = [UInt8](repeating: 0, count: size)
         var done = 0
         while done < size {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress.map { $0 + done }, size - done, off_t(done)) }
+            let n = bytes.withUnsafeMutableBytes {
+                pread(fd, $0.baseAddress.map { $0 + done }, size - done, off_t(done))
+            }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw Problem("cannot read", path) }
             done += n
