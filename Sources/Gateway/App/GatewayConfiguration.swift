@@ -24,7 +24,8 @@ struct GatewayConfiguration: Sendable {
     var jobLease: Duration = .seconds(120)
     var maxAttempts = 5
     var tokenLifetime: Duration = .seconds(3600)
-    var maxRequestBytes = 512 * 1024 * 1024
+    /// A body streams to the spool, so this bounds disk, not memory: 25 x 20 MB documents as base64 JSON is ~670 MB.
+    var maxRequestBytes = 1024 * 1024 * 1024
     var maxDocuments = 10_000
     var maxWait: Duration = .seconds(60)
     /// HTTP: a connection with no request in progress (or a request head that never completes)
