@@ -24,6 +24,8 @@ struct OperationView: Encodable, Sendable {
         var name: String
         var contentType: String
         var signatureType: String
+        /// Bytes before signing (Sign'Stash's `contentLength`).
+        var contentLength: Int?
         var signStatus: SignStatus
         var signError: String?
         var signErrorMessage: String?
@@ -38,6 +40,7 @@ struct OperationView: Encodable, Sendable {
             try c.encode(name, forKey: .name)
             try c.encode(contentType, forKey: .contentType)
             try c.encode(signatureType, forKey: .signatureType)
+            try c.encodeIfPresent(contentLength, forKey: .contentLength)
             try c.encode(signStatus, forKey: .signStatus)
             try c.encode(signError, forKey: .signError)
             try c.encodeIfPresent(signErrorMessage, forKey: .signErrorMessage)
@@ -46,7 +49,8 @@ struct OperationView: Encodable, Sendable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case externalReference, name, contentType, signatureType, signStatus, signError, signErrorMessage,
+            case externalReference, name, contentType, signatureType, contentLength, signStatus, signError,
+                signErrorMessage,
                 attempts, signedContent
         }
     }
@@ -67,7 +71,8 @@ struct OperationView: Encodable, Sendable {
         documentList = operation.documents.enumerated().map { index, document in
             DocumentView(
                 externalReference: document.externalReference, name: document.name, contentType: document.contentType,
-                signatureType: document.signature.signatureType, signStatus: document.status,
+                signatureType: document.signature.signatureType, contentLength: document.contentLength,
+                signStatus: document.status,
                 signError: document.signError, signErrorMessage: document.errorMessage, attempts: document.attempts,
                 signedContent: signed?(index).map { Data($0).base64EncodedString() })
         }

@@ -243,17 +243,18 @@ actor OperationRegistry: Service {
         let toWrite = kept
         let written = try await BlockingIO.run {
             var folders = Set<String>()
+            var files: [String] = []
             var written: [Outcome] = []
             for outcome in toWrite {
                 if let bytes = outcome.signed {
-                    guard
-                        try spool.writeResult(
-                            bytes, operationID: outcome.recorded.operationID, document: outcome.recorded.document)
-                    else { continue }
-                    folders.insert(outcome.recorded.operationID)
+                    let (id, document) = (outcome.recorded.operationID, outcome.recorded.document)
+                    guard try spool.writeResult(bytes, operationID: id, document: document) else { continue }
+                    folders.insert(id)
+                    files.append(spool.output(id, document))
                 }
                 written.append(outcome)
             }
+            try Spool.sync(files)
             for folder in folders { try? Spool.syncFolder(spool.folder(folder)) }
             return written
         }

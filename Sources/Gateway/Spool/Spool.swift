@@ -1,4 +1,6 @@
+import Common
 import Crypto
+import Dispatch
 import Foundation
 
 #if canImport(Glibc)
@@ -21,6 +23,10 @@ struct Spool: Sendable {
         let description: String
         init(_ what: String, _ path: String, errno code: Int32 = errno) {
             description = "\(what) \(path): \(String(cString: strerror(code)))"
+        }
+
+        init(description: String) {
+            self.description = description
         }
     }
 
@@ -45,13 +51,8 @@ struct Spool: Sendable {
     /// Moves a received request's folder to its operation's place and syncs the spool folder:
     /// afterwards its files survive a crash under the operation's name.
     func accept(_ incoming: IncomingFolder, as operationID: String) throws {
-        for name in try FileManager.default.contentsOfDirectory(atPath: incoming.path) {
-            let path = "\(incoming.path)/\(name)"
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw Problem("cannot open", path) }
-            defer { close(fd) }
-            guard fdatasync(fd) == 0 else { throw Problem("cannot sync", path) }
-        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: incoming.path).map { "\(incoming.path)/\($0)" }
+        try Self.sync(files)
         try Self.syncFolder(incoming.path)
         let target = folder(operationID)
         guard rename(incoming.path, target) == 0 else { throw Problem("cannot move to", target) }
@@ -59,7 +60,7 @@ struct Spool: Sendable {
         try Self.syncFolder(incomingRoot)
     }
 
-    /// Writes a result file and syncs it (the caller syncs the folder once per batch).
+    /// Writes a result file, not yet synced (`sync` the batch's files, then their folders).
     /// Returns false when the operation's folder is gone (deleted or purged meanwhile).
     func writeResult(_ bytes: [UInt8], operationID: String, document: Int) throws -> Bool {
         let path = output(operationID, document)
@@ -68,8 +69,43 @@ struct Spool: Sendable {
         guard fd >= 0 else { throw Problem("cannot create", path) }
         defer { close(fd) }
         try Self.writeAll(fd, bytes, path: path)
-        guard fsync(fd) == 0 else { throw Problem("cannot sync", path) }
         return true
+    }
+
+    /// Syncs files' data to disk, many at once: concurrent syncs share the file system's journal
+    /// commits (ext4 groups them), where one after another each would wait for its own. A file
+    /// that is gone (its operation was deleted meanwhile) is skipped.
+    static func sync(_ paths: [String], threads: Int = 16) throws {
+        guard paths.count > 1 else {
+            if let path = paths.first, let failure = syncOne(path) { throw Problem(description: failure) }
+            return
+        }
+        let failures = Locked<[String]>([])
+        let next = Locked(0)
+        let group = DispatchGroup()
+        for _ in 0..<min(threads, paths.count) {
+            group.enter()
+            Thread {
+                while true {
+                    let index = next.withLock { index in
+                        defer { index += 1 }
+                        return index
+                    }
+                    guard index < paths.count else { break }
+                    if let failure = syncOne(paths[index]) { failures.withLock { $0.append(failure) } }
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        if let first = failures.withLock({ $0.first }) { throw Problem(description: first) }
+    }
+
+    private static func syncOne(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return errno == ENOENT ? nil : "cannot open \(path): \(String(cString: strerror(errno)))" }
+        defer { close(fd) }
+        return fdatasync(fd) == 0 ? nil : "cannot sync \(path): \(String(cString: strerror(errno)))"
     }
 
     func read(_ path: String) throws -> [UInt8] {
