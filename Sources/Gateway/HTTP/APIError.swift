@@ -72,6 +72,11 @@ struct APIError: Error, HTTPResponseError, Sendable {
         switch errorCode {
         case "UNAUTHORIZED": "Missing or invalid client credentials"
         case "INVALID_JSON": "The request body is not valid JSON for this model"
+        case "INVALID_BASE64": "A document's base64Content is not valid base64"
+        case "INVALID_MULTIPART": "The multipart/form-data body is malformed"
+        case "MISSING_SIGN_REQUEST": "The multipart body has no signRequest part"
+        case "DOCUMENT_COUNT_MISMATCH": "The number of files parts differs from the number of documents"
+        case "TOO_MANY_DOCUMENTS": "The request holds more documents than an operation may"
         case "OPERATION_NOT_FOUND": "Unknown operation"
         case "DOCUMENT_NOT_FOUND": "Unknown document"
         case "EXTERNAL_REFERENCE_CONFLICT": "The externalReference was already used with another payload"

@@ -205,30 +205,11 @@ struct OperationsController: Sendable {
         let lowered = contentType.lowercased()
         if lowered.hasPrefix("application/json") || lowered.hasPrefix("text/json") { return .json }
         if lowered.hasPrefix("multipart/form-data") {
-            guard let boundary = Self.boundary(contentType) else {
-                throw APIError.badRequest("INVALID_MULTIPART", "multipart/form-data needs a boundary parameter")
-            }
-            return .multipart(boundary: boundary)
+            return .multipart(boundary: try MultipartIntake.boundary(contentType: contentType))
         }
         throw APIError(
             status: .unsupportedMediaType, errorCode: "UNSUPPORTED_MEDIA_TYPE",
             causeMessage: "send application/json or multipart/form-data")
-    }
-
-    /// The `boundary` parameter of a multipart content type, quoted or not.
-    static func boundary(_ contentType: String) -> String? {
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let parts = parameter.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "boundary" else {
-                continue
-            }
-            var value = parts[1].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
-                value = String(value.dropFirst().dropLast())
-            }
-            return value.isEmpty || value.utf8.count > 200 ? nil : value
-        }
-        return nil
     }
 
     /// Streams the body into `incoming`, one file per document, within the size, disk and time limits.
@@ -247,8 +228,14 @@ struct OperationsController: Sendable {
             group.addTask {
                 var intake: any RequestIntake =
                     switch kind {
-                    case .json: BufferedJSONIntake(openSink: sinks.open)
-                    case .multipart: throw APIError.badRequest("INVALID_MULTIPART", "multipart is not supported yet")
+                    case .json:
+                        JSONIntake(
+                            openSink: sinks.open, maxDocuments: limits.maxDocuments,
+                            maxMetadataBytes: limits.maxMetadataBytes)
+                    case .multipart(let boundary):
+                        MultipartIntake(
+                            boundary: boundary, openSink: sinks.open, maxDocuments: limits.maxDocuments,
+                            maxMetadataBytes: limits.maxMetadataBytes)
                     }
                 var received = 0
                 var checked = 0

@@ -103,12 +103,4 @@ extension OperationRequest {
             externalReference: externalReference, description: description,
             documents: records, fingerprint: fingerprint.finalize().hexString)
     }
-
-    /// Strict base64: the standard alphabet with `=` padding; line breaks (MIME-style wrapping)
-    /// are the only thing tolerated between characters. Anything else is refused, never dropped.
-    static func decodeBase64(_ text: String) -> Data? {
-        if let data = Data(base64Encoded: text) { return data }
-        guard text.contains(where: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) else { return nil }
-        return Data(base64Encoded: String(text.unicodeScalars.filter { $0 != "\n" && $0 != "\r" }))
-    }
 }

@@ -40,8 +40,17 @@ struct DurabilityEndToEndTests {
     }
 
     @Test func everyOperationAnswersAsBeforeAfterTheGatewayIsKilled() async throws {
-        let ttl = ["--result-ttl", "8"]
-        let first = try GatewayProcess(localSigners: 0, extraArguments: ttl)
+        let first = try GatewayProcess(localSigners: 0, extraArguments: ["--result-ttl", "8"])
+        do {
+            try await killAndRestart(first)
+        } catch {
+            first.workspace.keep()
+            throw TestFailure(
+                "\(error)\nkept \(first.directory.path); gateway log:\n\(tail(first.log()))")
+        }
+    }
+
+    func killAndRestart(_ first: GatewayProcess) async throws {
         try await first.waitUntilLive()
         // A real signer, as on another host, signs what must be finished before the kill.
         let signer = try await first.externalSigner(name: "before", slots: 4)
@@ -72,8 +81,8 @@ struct DurabilityEndToEndTests {
             keys: keys)
         silent.send(.ready(.init(signerID: silent.id, credit: 2, pid: 1, host: "test")))
         let running = try await Self.start(first, "running", count: 3)
-        _ = try await silent.nextJob()
-        _ = try await silent.nextJob()
+        _ = try await silent.nextJob(timeout: .seconds(30))
+        _ = try await silent.nextJob(timeout: .seconds(30))
         let pending = try await Self.start(first, "pending", count: 4)
 
         kill(first.service.pid, SIGKILL)

@@ -1,0 +1,212 @@
+import Foundation
+import MultipartKit
+import NIOCore
+
+/// Reads a `multipart/form-data` request body chunk by chunk (Sign'Stash's `document/sign/`,
+/// docs/intake.md), over multipart-kit's `MultipartParser`.
+///
+/// Parts are told apart by their `Content-Disposition` name: each `files` part streams into the
+/// next document's sink, in order; the `signRequest` part (the request's JSON without
+/// `base64Content`, as a field or as a file) is collected and decoded at `finish()`; other parts
+/// are read and dropped. Everything but the files' content counts against `maxMetadataBytes`.
+struct MultipartIntake: RequestIntake {
+    private let parser: MultipartParser
+    private let parts: Parts
+    private var closing: ClosingDelimiterSearch
+    private var received = 0
+    private var failure: (any Error)?
+
+    init(
+        boundary: String, openSink: @escaping (Int) throws -> any DocumentSink, maxDocuments: Int,
+        maxMetadataBytes: Int
+    ) {
+        parser = MultipartParser(boundary: boundary)
+        parts = Parts(openSink: openSink, maxDocuments: maxDocuments, maxMetadataBytes: maxMetadataBytes)
+        closing = ClosingDelimiterSearch(boundary: boundary)
+        parser.onHeader = { [parts] name, value in parts.header(name, value) }
+        parser.onBody = { [parts] body in parts.body(&body) }
+        parser.onPartComplete = { [parts] in parts.complete() }
+    }
+
+    mutating func feed(_ chunk: ByteBuffer) throws {
+        if let failure { throw failure }
+        do {
+            try feedParser(chunk)
+        } catch {
+            failure = error
+            parts.abandon()
+            throw error
+        }
+    }
+
+    private mutating func feedParser(_ chunk: ByteBuffer) throws {
+        do {
+            try parser.execute(chunk)
+        } catch {
+            throw parts.failure
+                ?? APIError.invalidMultipart(
+                    "the multipart body is malformed (between bytes \(received) and \(received + chunk.readableBytes))")
+        }
+        if let failure = parts.failure { throw failure }
+        chunk.withUnsafeReadableBytes { closing.scan($0) }
+        received += chunk.readableBytes
+        guard received - parts.documentBytes <= parts.maxMetadataBytes else {
+            throw APIError.metadataTooLarge(max: parts.maxMetadataBytes)
+        }
+    }
+
+    mutating func finish() throws -> StreamedRequest {
+        if let failure { throw failure }
+        guard closing.found else {
+            throw APIError.invalidMultipart("the multipart body ends before its closing boundary")
+        }
+        guard let json = parts.signRequest else {
+            throw APIError.badRequest("MISSING_SIGN_REQUEST", "the multipart body has no signRequest part")
+        }
+        var request: OperationRequest
+        do {
+            request = try JSONDecoder().decode(OperationRequest.self, from: Data(json))
+        } catch {
+            throw APIError.invalidJSON("signRequest: \(OperationsController.explain(error))")
+        }
+        if let index = request.documents.firstIndex(where: { $0.documentRequest.base64Content != nil }) {
+            throw APIError.invalidMultipart(
+                "signRequest documents[\(index)].documentRequest.base64Content must be absent: send the document as a files part"
+            )
+        }
+        guard request.documents.count == parts.fileNames.count else {
+            throw APIError.badRequest(
+                "DOCUMENT_COUNT_MISMATCH",
+                "the signRequest has \(request.documents.count) documents but the body has \(parts.fileNames.count) files parts"
+            )
+        }
+        for (index, fileName) in parts.fileNames.enumerated() where request.documents[index].documentRequest.name == nil
+        {
+            request.documents[index].documentRequest.name = fileName
+        }
+        return StreamedRequest(request: request, hasContent: Array(repeating: true, count: parts.fileNames.count))
+    }
+}
+
+extension MultipartIntake {
+    /// What the parts are, as the parser reports them (its callbacks cannot throw: the first error
+    /// is kept and thrown by `feed`).
+    private final class Parts {
+        enum Current {
+            case headers(name: String?, fileName: String?)
+            case document(any DocumentSink)
+            case signRequest
+            case ignored
+        }
+
+        let openSink: (Int) throws -> any DocumentSink
+        let maxDocuments: Int
+        let maxMetadataBytes: Int
+        var current = Current.headers(name: nil, fileName: nil)
+        /// One per `files` part so far: its file name, if it had one.
+        var fileNames: [String?] = []
+        var signRequest: [UInt8]?
+        var documentBytes = 0
+        var failure: (any Error)?
+
+        init(openSink: @escaping (Int) throws -> any DocumentSink, maxDocuments: Int, maxMetadataBytes: Int) {
+            self.openSink = openSink
+            self.maxDocuments = maxDocuments
+            self.maxMetadataBytes = maxMetadataBytes
+        }
+
+        func header(_ name: String, _ value: String) {
+            guard failure == nil, case .headers = current, name.lowercased() == "content-disposition" else { return }
+            let disposition = HeaderValue(value)
+            current = .headers(
+                name: disposition.parameter("name"),
+                fileName: disposition.parameter("filename*").flatMap(HeaderValue.decodeExtended)
+                    ?? disposition.parameter("filename"))
+        }
+
+        func body(_ body: inout ByteBuffer) {
+            guard failure == nil else { return }
+            do {
+                if case .headers = current { try begin() }
+                switch current {
+                case .document(let sink):
+                    documentBytes += body.readableBytes
+                    try body.withUnsafeReadableBytes { try sink.write($0) }
+                case .signRequest:
+                    signRequest?.append(contentsOf: body.readableBytesView)
+                case .headers, .ignored: break
+                }
+            } catch {
+                failure = error
+            }
+        }
+
+        func complete() {
+            guard failure == nil else { return }
+            do {
+                if case .headers = current { try begin() }
+            } catch {
+                failure = error
+            }
+            current = .headers(name: nil, fileName: nil)
+        }
+
+        func abandon() {
+            current = .ignored
+        }
+
+        /// The part's headers are complete: its name says what it is.
+        private func begin() throws {
+            guard case .headers(let name, let fileName) = current else { return }
+            switch name {
+            case "files":
+                let index = fileNames.count
+                guard index < maxDocuments else { throw APIError.tooManyDocuments(max: maxDocuments) }
+                current = .document(try openSink(index))
+                fileNames.append(fileName)
+            case "signRequest":
+                guard signRequest == nil else {
+                    throw APIError.invalidMultipart("the multipart body has more than one signRequest part")
+                }
+                signRequest = []
+                current = .signRequest
+            default:
+                current = .ignored
+            }
+        }
+    }
+}
+
+/// Finds the closing delimiter `CRLF--boundary--` in a stream of chunks (it may straddle them):
+/// the parser does not say whether it saw it, and a body cut anywhere before it is incomplete.
+/// The pattern holds one CR, at its start, so a failed match restarts at the next CR (`memchr`).
+struct ClosingDelimiterSearch {
+    private let pattern: [UInt8]
+    private var matched = 0
+    private(set) var found = false
+
+    init(boundary: String) {
+        pattern = Array("\r\n--\(boundary)--".utf8)
+    }
+
+    mutating func scan(_ bytes: UnsafeRawBufferPointer) {
+        guard !found, let base = bytes.baseAddress else { return }
+        var index = 0
+        while index < bytes.count {
+            if matched == 0 {
+                guard let hit = memchr(base + index, 0x0D, bytes.count - index) else { return }
+                index = base.distance(to: UnsafeRawPointer(hit)) + 1
+                matched = 1
+            } else if bytes[index] == pattern[matched] {
+                matched += 1
+                index += 1
+                if matched == pattern.count {
+                    found = true
+                    return
+                }
+            } else {
+                matched = 0
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import Gateway
+
+/// The streaming multipart intake (Sign'Stash's `document/sign/`): `files` parts into sinks in
+/// order, the `signRequest` part into `OperationRequest`, for every way of cutting the body.
+@Suite(.timeLimit(.minutes(2)))
+struct MultipartIntakeTests {
+    static let boundary = "----=_Part_7 signet"
+
+    struct Part {
+        var headers: [String]
+        var content: [UInt8]
+
+        static func file(_ content: [UInt8], name: String = "files", fileName: String? = nil) -> Part {
+            let file = fileName.map { "; filename=\"\($0)\"" } ?? ""
+            return Part(
+                headers: ["Content-Disposition: form-data; name=\"\(name)\"\(file)", "Content-Type: application/pdf"],
+                content: content)
+        }
+
+        static func signRequest(_ json: String, asFile: Bool = false) -> Part {
+            Part(
+                headers: asFile
+                    ? [
+                        "content-disposition: form-data; name=signRequest; filename=\"blob\"",
+                        "Content-Type: application/json",
+                    ]
+                    : ["Content-Disposition: form-data; name=\"signRequest\""],
+                content: Array(json.utf8))
+        }
+    }
+
+    static func body(_ parts: [Part], preamble: String = "", closing: String = "--\r\n") -> [UInt8] {
+        var body = Array(preamble.utf8)
+        for (index, part) in parts.enumerated() {
+            body += Array(((index == 0 ? "" : "\r\n") + "--\(boundary)\r\n").utf8)
+            for header in part.headers { body += Array("\(header)\r\n".utf8) }
+            body += Array("\r\n".utf8) + part.content
+        }
+        return body + Array("\r\n--\(boundary)\(closing)".utf8)
+    }
+
+    static func run(
+        _ body: [UInt8], _ chunking: Chunking = .whole, maxDocuments: Int = 100, maxMetadataBytes: Int = 1 << 20
+    ) throws -> (StreamedRequest, OpenedSinks) {
+        let sinks = OpenedSinks()
+        var multipart = MultipartIntake(
+            boundary: try MultipartIntake.boundary(contentType: "multipart/form-data; boundary=\"\(boundary)\""),
+            openSink: sinks.open, maxDocuments: maxDocuments, maxMetadataBytes: maxMetadataBytes)
+        return (try intake(&multipart, body, chunking), sinks)
+    }
+
+    static let signRequest = #"""
+        {"externalReference": "m", "documents": [
+          {"documentRequest": {"externalReference": "d0", "contentType": "application/pdf"}},
+          {"documentRequest": {"name": "given.pdf"}}, {"documentRequest": {}}, {"documentRequest": {}}]}
+        """#
+
+    /// Content that looks like the delimiter without being it, CRs and LFs at the edges, and nothing.
+    static let contents: [[UInt8]] = [
+        IntakeTests.documents([100_000], seed: 9)[0],
+        Array("line one\r\n--\(boundary.dropLast())\r\n\r\nx--\(boundary)\r\r\n\r\n--\r\n-\(boundary)\r\n\r".utf8),
+        [], Array("\r".utf8),
+    ]
+
+    static func files() -> [Part] {
+        [
+            .file(contents[0], fileName: "a.pdf"), .file(contents[1], fileName: "ignored.pdf"), .file(contents[2]),
+            .file(contents[3], fileName: "c.bin"),
+        ]
+    }
+
+    static func expectDocuments(_ result: StreamedRequest, _ sinks: OpenedSinks, _ chunking: Chunking) {
+        #expect(sinks.order == [0, 1, 2, 3])
+        for index in 0..<4 { #expect(sinks.bytes(index) == contents[index], "document \(index), \(chunking)") }
+        #expect(result.hasContent == [true, true, true, true])
+        #expect(result.request.externalReference == "m")
+        #expect(result.request.documents.map(\.documentRequest.name) == ["a.pdf", "given.pdf", nil, "c.bin"])
+    }
+
+    @Test(arguments: Chunking.small)
+    func signRequestFirst(_ chunking: Chunking) throws {
+        let body = Self.body([.signRequest(Self.signRequest)] + Self.files(), preamble: "This is a preamble.\r\n")
+        let (result, sinks) = try Self.run(body, chunking)
+        Self.expectDocuments(result, sinks, chunking)
+    }
+
+    @Test(arguments: Chunking.small)
+    func signRequestLastAsAFileAmongOtherParts(_ chunking: Chunking) throws {
+        let files = Self.files()
+        let body = Self.body(
+            [files[0], .file(Array("ignored".utf8), name: "comment"), files[1], files[2], files[3]]
+                + [.signRequest(Self.signRequest, asFile: true)],
+            closing: "--\r\nepilogue\r\n--\(Self.boundary)--\r\n")
+        let (result, sinks) = try Self.run(body, chunking)
+        Self.expectDocuments(result, sinks, chunking)
+    }
+
+    @Test func boundaryFromContentType() throws {
+        let cases = [
+            "multipart/form-data; boundary=abc": "abc", "Multipart/Form-Data;boundary=\"a b;c\"": "a b;c",
+            "multipart/form-data; charset=UTF-8; BOUNDARY=\"----=_Part_1\"": "----=_Part_1",
+            "multipart/form-data; boundary=\"q\\\"x\"": "q\"x",
+        ]
+        for (header, boundary) in cases { #expect(try MultipartIntake.boundary(contentType: header) == boundary) }
+        for header in [
+            "multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; boundary=\"\"",
+            "application/json; boundary=abc", "multipart/form-data; boundary=\(String(repeating: "x", count: 71))",
+        ] {
+            expectAPIError("INVALID_MULTIPART") { _ = try MultipartIntake.boundary(contentType: header) }
+        }
+    }
+
+    @Test func completenessAtFinish() throws {
+        let parts = [.signRequest(Self.signRequest)] + Self.files()
+        let complete = Self.body(parts)
+        // Cut anywhere before the closing delimiter's last byte: incomplete.
+        for cut in [complete.count - 3, complete.count - 4, complete.count - 10, complete.count / 2, 50] {
+            for chunking in [Chunking.whole, .size1] {
+                expectAPIError("INVALID_MULTIPART", message: "closing boundary") {
+                    _ = try Self.run(Array(complete[..<cut]), chunking)
+                }
+            }
+        }
+        expectAPIError("INVALID_MULTIPART", message: "closing boundary") {
+            _ = try Self.run(Self.body(parts, closing: "-x\r\n"))
+        }
+        expectAPIError("INVALID_MULTIPART", message: "closing boundary") { _ = try Self.run([]) }
+        _ = try Self.run(Self.body(parts, closing: "--"), .size1)
+        expectAPIError("MISSING_SIGN_REQUEST") { _ = try Self.run(Self.body(Self.files())) }
+        expectAPIError("DOCUMENT_COUNT_MISMATCH", message: "4 documents but the body has 3 files parts") {
+            _ = try Self.run(Self.body(parts.dropLast()))
+        }
+        expectAPIError("INVALID_MULTIPART", message: "documents[1].documentRequest.base64Content must be absent") {
+            let json = Self.signRequest.replacingOccurrences(
+                of: #""given.pdf""#, with: #""x", "base64Content": "QQ==""#)
+            _ = try Self.run(Self.body([.signRequest(json)] + Self.files()))
+        }
+        expectAPIError("INVALID_JSON", message: "signRequest: missing field documents") {
+            _ = try Self.run(Self.body([.signRequest("{}")] + Self.files()))
+        }
+        expectAPIError("INVALID_MULTIPART", message: "more than one signRequest") {
+            _ = try Self.run(Self.body(parts + [.signRequest(Self.signRequest)]))
+        }
+    }
+
+    @Test func malformedAndLimits() throws {
+        let parts = [.signRequest(Self.signRequest)] + Self.files()
+        var malformed = Self.body(parts)
+        malformed.replaceSubrange(
+            malformed.count - 8..<malformed.count - 8, with: Array("\r\n--\(Self.boundary)?".utf8))
+        expectAPIError("INVALID_MULTIPART", message: "malformed") { _ = try Self.run(malformed) }
+        let badHeader = Self.body([Part(headers: ["Content Disposition: x"], content: [])] + parts)
+        expectAPIError("INVALID_MULTIPART", message: "malformed") { _ = try Self.run(badHeader, .size3) }
+
+        let sinks = OpenedSinks()
+        var multipart = MultipartIntake(
+            boundary: Self.boundary, openSink: sinks.open, maxDocuments: 2, maxMetadataBytes: 1 << 20)
+        expectAPIError("TOO_MANY_DOCUMENTS", message: "at most 2 documents") {
+            _ = try intake(&multipart, Self.body(parts), .size7)
+        }
+        #expect(sinks.order == [0, 1])
+        expectAPIError("TOO_MANY_DOCUMENTS") { try multipart.feed(ByteBuffer()) }
+
+        // Files do not count as metadata; other parts do, ignored or not.
+        _ = try Self.run(Self.body(parts), .size4096, maxMetadataBytes: 1400)
+        let padded = Self.body(parts + [.file(Array(repeating: 0x41, count: 5000), name: "comment")])
+        expectAPIError("PAYLOAD_TOO_LARGE", .contentTooLarge) {
+            _ = try Self.run(padded, .size4096, maxMetadataBytes: 4000)
+        }
+    }
+}
