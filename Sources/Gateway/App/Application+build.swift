@@ -70,7 +70,8 @@ func buildApplication(
             endpoint: configuration.signerEndpoint,
             dispatcher: .init(
                 heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
-                lease: configuration.jobLease, maxAttempts: configuration.maxAttempts),
+                lease: configuration.jobLease, maxAttempts: configuration.maxAttempts,
+                maxBytesInFlight: configuration.maxBytesInFlight),
             maxMessageBytes: Int64(configuration.maxRequestBytes), serverKeys: keys.server,
             keyring: keys.keyring, signatureCheck: signatureCheck),
         registry: registry, context: context, logger: logger)

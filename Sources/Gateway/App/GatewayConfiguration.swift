@@ -23,6 +23,7 @@ struct GatewayConfiguration: Sendable {
     var liveness = 3
     var jobLease: Duration = .seconds(120)
     var maxAttempts = 5
+    var maxBytesInFlight = 64 * 1024 * 1024
     var tokenLifetime: Duration = .seconds(3600)
     /// A body streams to the spool, so this bounds disk, not memory: 25 x 20 MB documents as base64 JSON is ~670 MB.
     var maxRequestBytes = 1024 * 1024 * 1024
@@ -57,6 +58,7 @@ struct GatewayConfiguration: Sendable {
           --local-signers N                signer processes to start and supervise (default: cores; 0 = external only)
           --signer-slots N                 jobs each local signer takes at once (default 4)
           --heartbeat SECONDS, --liveness N, --job-lease SECONDS, --max-attempts N
+          --max-bytes-in-flight N          document bytes out with signers at once (default 64 MiB; one job always)
           --token-lifetime SECONDS, --max-request-bytes N, --max-documents N, --max-wait SECONDS, --sync-timeout SECONDS
           --idle-timeout SECONDS, --max-connections N   HTTP connections: idle limit (default 60) and cap (default 4096)
           --request-timeout SECONDS        a request body must arrive within this (default 600)
@@ -98,6 +100,7 @@ struct GatewayConfiguration: Sendable {
         if let liveness = try flags.int("liveness", in: 2...100) { self.liveness = liveness }
         if let lease = try flags.seconds("job-lease", in: 1...86400) { jobLease = lease }
         if let attempts = try flags.int("max-attempts", in: 1...100) { maxAttempts = attempts }
+        if let bytes = try flags.int("max-bytes-in-flight", in: 1...(64 << 30)) { maxBytesInFlight = bytes }
         if let lifetime = try flags.seconds("token-lifetime", in: 10...86400) { tokenLifetime = lifetime }
         if let bytes = try flags.int("max-request-bytes", in: 1024...(16 << 30)) { maxRequestBytes = bytes }
         if let count = try flags.int("max-documents", in: 1...1_000_000) { maxDocuments = count }

@@ -8,6 +8,9 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         var liveness = 3
         var lease: Duration = .seconds(120)
         var maxAttempts = 5
+        /// Document bytes out with signers (sent, or back and being checked and stored) at most;
+        /// one job is always allowed. Bounds the gateway's memory for large documents.
+        var maxBytesInFlight = 64 * 1024 * 1024
     }
 
     /// A signer's ZeroMQ routing id.
@@ -104,6 +107,8 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     /// Every job queued or leased: a job enqueued twice (recovery at start racing a new
     /// admission) is dispatched once.
     private var known: Set<JobKey> = []
+    /// Bytes of the documents leased or being checked (`maxBytesInFlight`).
+    private(set) var bytesInFlight = 0
     /// Signers in the order they get work, so load spreads evenly.
     private var rotation: [Peer] = []
     private var rotationIndex = 0
@@ -198,7 +203,7 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     /// The accepted result was checked and stored: the job is done.
     mutating func recorded(_ id: WireMessage.JobID) {
         let key = JobKey(operationID: id.operationID, document: id.document)
-        checking[key] = nil
+        if let done = checking.removeValue(forKey: key) { bytesInFlight -= done.job.size }
         known.remove(key)
     }
 
@@ -208,6 +213,7 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     mutating func rejected(_ id: WireMessage.JobID, from peer: Peer, now: Instant) -> [Action] {
         let key = JobKey(operationID: id.operationID, document: id.document)
         guard var queued = checking.removeValue(forKey: key) else { return [] }
+        bytesInFlight -= queued.job.size
         queued.rejections += 1
         guard queued.rejections < 2 else {
             known.remove(key)
@@ -222,7 +228,9 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     /// The store refused or lost a result that was accepted: dispatch the job again.
     mutating func retry(_ job: JobRef, attempt: Int, now: Instant) -> [Action] {
         let key = JobKey(operationID: job.operationID, document: job.document)
-        var queued = checking.removeValue(forKey: key) ?? Queued(job: job, attempt: attempt)
+        let checked = checking.removeValue(forKey: key)
+        if let checked { bytesInFlight -= checked.job.size }
+        var queued = checked ?? Queued(job: job, attempt: attempt)
         queued.attempt = attempt + 1
         known.insert(key)
         queue.insert(queued, at: queueHead)
@@ -243,6 +251,7 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         let key = JobKey(operationID: job.operationID, document: job.document)
         known.remove(key)
         guard let lease = leases.removeValue(forKey: key) else { return [] }
+        bytesInFlight -= lease.job.size
         if var signer = signers[lease.peer], signer.holding.remove(key) != nil {
             if !signer.quiet { signer.credit += 1 }
             if signer.isolating {
@@ -270,6 +279,7 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         let expired = leases.filter { $0.value.deadline <= now }
         for (key, lease) in expired.sorted(by: { $0.value.deadline < $1.value.deadline }) {
             leases[key] = nil
+            bytesInFlight -= lease.job.size
             // The slot counts as free again, or a one-slot signer would never get work again.
             if var signer = signers[lease.peer], signer.holding.remove(key) != nil {
                 signer.released.insert(key)
@@ -293,7 +303,10 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         rotation.removeAll { $0 == peer }
         var actions: [Action] = []
         for key in signer.holding.sorted(by: { ($0.operationID, $0.document) < ($1.operationID, $1.document) }) {
-            if let lease = leases.removeValue(forKey: key) { actions += requeue(lease, signerDied: died) }
+            if let lease = leases.removeValue(forKey: key) {
+                bytesInFlight -= lease.job.size
+                actions += requeue(lease, signerDied: died)
+            }
         }
         return actions + dispatch(now: now)
     }
@@ -344,7 +357,9 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
             }
         }
         while queueHead < queue.count, !rotation.isEmpty {
-            guard let peer = nextSignerWithCredit(avoiding: queue[queueHead].avoid) else { break }
+            guard hasRoom(for: queue[queueHead].job),
+                let peer = nextSignerWithCredit(avoiding: queue[queueHead].avoid)
+            else { break }
             let queued = queue[queueHead]
             queueHead += 1
             actions.append(send(queued, to: peer, now: now))
@@ -356,12 +371,18 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         return actions
     }
 
+    /// Whether a job fits in `maxBytesInFlight` (always, when nothing is out).
+    private func hasRoom(for job: JobRef) -> Bool {
+        bytesInFlight == 0 || bytesInFlight + job.size <= configuration.maxBytesInFlight
+    }
+
     private mutating func send(_ queued: Queued, to peer: Peer, now: Instant) -> Action {
         let key = JobKey(operationID: queued.job.operationID, document: queued.job.document)
         signers[peer]?.credit -= 1
         signers[peer]?.holding.insert(key)
         signers[peer]?.lastSent = now
         leases[key] = Lease(queued: queued, peer: peer, deadline: now.advanced(by: configuration.lease))
+        bytesInFlight += queued.job.size
         return .sendJob(to: peer, queued.job, attempt: queued.attempt)
     }
 

@@ -83,7 +83,8 @@ actor OperationRegistry: Service {
         table.pendingDocuments().map {
             JobRef(
                 operationID: $0.operation.id, document: $0.document,
-                contentDigest: $0.operation.documents[$0.document].contentDigest)
+                contentDigest: $0.operation.documents[$0.document].contentDigest,
+                size: $0.operation.documents[$0.document].contentLength ?? 0)
         }
     }
 
@@ -147,7 +148,9 @@ actor OperationRegistry: Service {
             }
             for waiter in committing.removeValue(forKey: created.id) ?? [] { waiter.resume(returning: true) }
             let jobs = created.documents.indices.filter { created.documents[$0].status == .received }.map {
-                JobRef(operationID: created.id, document: $0, contentDigest: created.documents[$0].contentDigest)
+                JobRef(
+                    operationID: created.id, document: $0, contentDigest: created.documents[$0].contentDigest,
+                    size: created.documents[$0].contentLength ?? 0)
             }
             if !jobs.isEmpty { eventSink.yield(.admitted(jobs)) }
             return .created(created)

@@ -46,4 +46,6 @@ struct JobRef: Sendable, Hashable {
     var operationID: String
     var document: Int
     var contentDigest: String
+    /// The document's size, for the dispatcher's bound on bytes out with signers.
+    var size = 0
 }

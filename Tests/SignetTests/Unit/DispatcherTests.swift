@@ -54,6 +54,28 @@ struct DispatcherTests {
         #expect(sentJobs(actions).map(\.job.document) == [4])
     }
 
+    /// Large documents: no more than `maxBytesInFlight` go out (one always does), and bytes come
+    /// back only when the result is stored, or the job is lost.
+    @Test func bytesOutWithSignersAreBounded() {
+        var dispatcher = D(configuration: .init(maxBytesInFlight: 50))
+        let big = (0..<4).map { JobRef(operationID: "op", document: $0, contentDigest: "d\($0)", size: 20) }
+        _ = dispatcher.enqueue(big + [JobRef(operationID: "op", document: 9, contentDigest: "x", size: 80)], now: t0)
+        #expect(sentJobs(dispatcher.received(ready(8), from: a, now: t0)).map(\.job.document) == [0, 1])
+        #expect(dispatcher.bytesInFlight == 40)
+        // The result is accepted but not yet stored: its bytes are still out.
+        let actions = dispatcher.received(result(big[0], attempt: 1), from: a, now: t0)
+        #expect(accepted(actions) && sentJobs(actions).isEmpty)
+        dispatcher.recorded(.init(operationID: "op", document: 0, attempt: 1))
+        #expect(sentJobs(dispatcher.tick(now: t0)).map(\.job.document) == [2])
+        // A signer lost holding jobs gives their bytes back.
+        _ = dispatcher.received(.disconnect(reason: "bye"), from: a, now: t0)
+        #expect(dispatcher.bytesInFlight == 0)
+        // A job larger than the bound still goes, alone.
+        var alone = D(configuration: .init(maxBytesInFlight: 50))
+        _ = alone.enqueue([JobRef(operationID: "op", document: 9, contentDigest: "x", size: 80)] + big, now: t0)
+        #expect(sentJobs(alone.received(ready(8), from: b, now: t0)).map(\.job.document) == [9])
+    }
+
     @Test func aResultIsAcceptedOnceAndOnlyForItsAttemptAndDigest() {
         var dispatcher = D(configuration: .init())
         _ = dispatcher.received(ready(1), from: a, now: t0)
