@@ -266,6 +266,7 @@ class Gateway:
         self.logs = []
         self.lock = threading.Lock()
         self.http = Http(self.port, timeout=5)
+        self.http_lock = threading.Lock()
 
     @property
     def pid(self):
@@ -283,7 +284,8 @@ class Gateway:
     def ready(self):
         """The parsed /health/ready answer when it says 200, else None."""
         try:
-            status, body = self.http.request("GET", "/health/ready", timeout=2)
+            with self.http_lock:
+                status, body = self.http.request("GET", "/health/ready", timeout=2)
         except Exception:
             return None
         if status != 200:
@@ -653,6 +655,56 @@ class Run:
                 created_unacked += 1
         return counters, problems, verified, len(unacked), created_unacked
 
+    def self_check(self):
+        """Before the load: one operation signed and checked, and the checks shown to fail on a
+        signature of another document, a tampered PDF and another identity (a verifier that
+        passes everything would hide every fault)."""
+        http = Http(self.gateway.port)
+        op = Operation("alice", "selfcheck", self.run_id, 4, 0.0)
+        op.documents[2:] = [Document(f"selfcheck-{n}.pdf", f"{op.reference}-d{n}", "PAdES",
+                                     sample_pdf(f"self check {n}".encode(), os.urandom(300))) for n in (2, 3)]
+        op.body = json.dumps({"externalReference": op.reference, "documents": [{
+            "documentRequest": {"externalReference": d.reference, "name": d.name, "contentType": "application/octet-stream",
+                                "base64Content": base64.b64encode(d.content).decode()},
+            "signatureInfo": {"signatureType": d.signature_type}} for d in op.documents]}).encode()
+        status, body = http.request("POST", "/v1/operations", body=op.body, user="alice",
+                                    headers={"Content-Type": "application/json", "Prefer": "wait=30"})
+        answer = json.loads(body)
+        if status != 200 or [d.get("signStatus") for d in answer.get("documentList", [])] != ["SIGNED"] * 4:
+            raise SystemExit(f"self check: the gateway did not sign a small operation: {status} {body[:300]!r}")
+        status, body = http.request("GET", f"/v1/operations/{answer['id']}/result", user="alice")
+        signed = [base64.b64decode(d["signedContent"]) for d in json.loads(body)["documentList"]]
+        certificate = self.certificate()
+        scratch = tempfile.mkdtemp(prefix="selfcheck-", dir=self.run_dir)
+        try:
+            for n, document in enumerate(op.documents):
+                ok, why = verify_document(document, signed[n], certificate, scratch)
+                if not ok:
+                    raise SystemExit(f"self check: a good {document.signature_type} signature fails: {why}")
+                if signed_digest(document.signature_type, signed[n]) != document.digest:
+                    raise SystemExit(f"self check: cannot tell which document a {document.signature_type} signature covers")
+            tampered = bytearray(signed[2])
+            tampered[len(op.documents[2].content) + 5] ^= 0x01  # in the signed update, outside /Contents
+            other_key = os.path.join(scratch, "other.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                            "-keyout", os.path.join(scratch, "other-key.pem"), "-out", other_key, "-subj", "/CN=other",
+                            "-days", "1"], capture_output=True, check=True)
+            must_fail = [
+                ("a CAdES signature of another document", op.documents[0], signed[1], certificate),
+                ("a PAdES file of another document", op.documents[2], signed[3], certificate),
+                ("a tampered PAdES update", op.documents[2], bytes(tampered), certificate),
+                ("a CAdES signature checked against another certificate", op.documents[0], signed[0], other_key),
+                ("a PAdES signature checked against another certificate", op.documents[2], signed[2], other_key),
+            ]
+            for what, document, candidate, trusted in must_fail:
+                ok, _ = verify_document(document, candidate, trusted, scratch)
+                if ok:
+                    raise SystemExit(f"self check: the verifier accepts {what}")
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+            http.close()
+        log("self check: signatures verify; swapped, tampered and foreign ones are rejected")
+
     def certificate(self):
         path = os.path.join(self.gateway.state, "dev-signing-cert.pem")
         if not os.path.exists(path):
@@ -687,6 +739,7 @@ class Run:
         if not self.gateway.wait_ready(signers=args.signers, timeout=args.ready_timeout):
             self.gateway.stop()
             raise SystemExit(f"the gateway did not become ready; log: {self.gateway.logs[-1]}")
+        self.self_check()
         log(f"gateway ready on port {self.gateway.port} with {args.signers} signers; "
             f"load {args.rate} operations/s × {args.documents} documents for {args.duration} s")
 
