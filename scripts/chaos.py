@@ -499,123 +499,111 @@ class Run:
     # -- reconcile ---------------------------------------------------------------------------
 
     def reconcile(self):
+        """Every acknowledged operation: final, whole, unique, private, and every signature valid."""
+        tally = Tally()
         acked = [op for op in self.operations if op.id]
         log(f"reconciling {len(acked)} acknowledged operations")
-        finished, lost, lost_reasons = {}, {}, {}
         deadline = now() + self.args.finish_timeout
-
-        def poll(op):
-            http = thread_http(self.gateway.port)
-            while now() < deadline:
-                try:
-                    status, body = http.request("GET", f"/v1/operations/{op.id}", user=op.client)
-                except Exception:
-                    time.sleep(0.2)
-                    continue
-                if status in (404, 410):
-                    return op, "gone", status
-                if status == 200:
-                    state = json.loads(body)
-                    if state.get("status") != "PENDING_EXECUTION":
-                        return op, "finished", state
-                time.sleep(0.2)
-            return op, "unfinished", None
-
+        finished = []
         with concurrent.futures.ThreadPoolExecutor(self.args.http_workers) as pool:
-            for op, outcome, detail in pool.map(poll, acked):
-                if outcome == "finished":
-                    finished[op.id] = op
+            for op, why in pool.map(lambda op: (op, self.wait_until_final(op, deadline)), acked):
+                if why is None:
+                    finished.append(op)
                 else:
-                    lost[op.id] = op
-                    lost_reasons[op.id] = f"HTTP {detail}" if outcome == "gone" else "never finished"
-        log(f"{len(finished)} finished, {len(lost)} lost; fetching results and checking")
+                    tally.add("lost_operations", 1)
+                    tally.add("lost_documents", len(op.documents),
+                              {"id": op.id, "reference": op.reference, "client": op.client, "why": why,
+                               "acknowledged_at": round(op.ack_time, 2), "generation": op.ack_generation})
+        log(f"{len(finished)} finished, {tally.counters['lost_operations']} lost; fetching results and checking")
 
-        counters = {"lost_operations": len(lost), "lost_documents": sum(len(op.documents) for op in lost.values()),
-                    "duplicated": 0, "mismatched": 0, "cross_client": 0, "bad_signatures": 0}
-        problems = {k: [] for k in ("lost", "duplicated", "mismatched", "cross_client", "bad_signatures")}
-        for op_id, op in lost.items():
-            problems["lost"].append({"id": op_id, "reference": op.reference, "client": op.client,
-                                     "acknowledged_at": round(op.ack_time, 2), "generation": op.ack_generation,
-                                     "why": lost_reasons[op_id]})
-        digests = {}
-        for op in self.operations:
-            for n, d in enumerate(op.documents):
-                digests[d.digest] = (op.reference, n)
         to_verify = []
-        lock = threading.Lock()
-
-        def check(op):
-            http = thread_http(self.gateway.port)
-            other = "bob" if op.client == "alice" else "alice"
-            out = {"lost": [], "duplicated": [], "mismatched": [], "cross_client": [], "verify": []}
-            result = get_json(http, f"/v1/operations/{op.id}/result", op.client)
-            if result[0] != 200:
-                out["lost"].append((len(op.documents), f"result answered HTTP {result[0]}"))
-            else:
-                answer = result[1]
-                if answer.get("id") != op.id or answer.get("externalReference") != op.reference:
-                    out["mismatched"].append((len(op.documents), f"result names {answer.get('id')} / "
-                                                                 f"{answer.get('externalReference')}"))
-                else:
-                    listed = answer.get("documentList") or []
-                    if len(listed) != len(op.documents):
-                        out["mismatched"].append((abs(len(listed) - len(op.documents)),
-                                                  f"{len(listed)} documents listed, {len(op.documents)} sent"))
-                    for n, (entry, sent) in enumerate(zip(listed, op.documents)):
-                        if entry.get("externalReference") != sent.reference or entry.get("name") != sent.name:
-                            out["mismatched"].append((1, f"document {n} listed as {entry.get('name')} / "
-                                                         f"{entry.get('externalReference')}"))
-                        elif entry.get("signStatus") != "SIGNED":
-                            out["lost"].append((1, f"document {n} {entry.get('signStatus')} "
-                                                   f"{entry.get('signError')}: {entry.get('signErrorMessage')}"))
-                        else:
-                            try:
-                                signed = base64.b64decode(entry.get("signedContent") or "", validate=True)
-                            except ValueError:
-                                signed = b""
-                            out["verify"].append((op, n, sent, signed))
-            # One operation per external reference, and the acknowledged one.
-            status, found = get_json(http, "/v1/operations?externalReference=" + urllib.parse.quote(op.reference),
-                                     op.client)
-            ids = [o.get("id") for o in found] if status == 200 and isinstance(found, list) else None
-            if ids is None:
-                out["duplicated"].append(f"lookup by reference answered HTTP {status}")
-            elif len(ids) > 1 or (ids and ids[0] != op.id):
-                out["duplicated"].append(f"reference names {ids}, acknowledged {op.id}")
-            # The other client service must not see it.
-            seen = []
-            for path in (f"/v1/operations/{op.id}", f"/v1/operations/{op.id}/result"):
-                status, _ = get_json(http, path, other)
-                if status != 404:
-                    seen.append(f"{path} answered {status} to {other}")
-            status, found = get_json(http, "/v1/operations?externalReference=" + urllib.parse.quote(op.reference),
-                                     other)
-            if status != 200 or found != []:
-                seen.append(f"lookup by reference answered {status} {str(found)[:80]} to {other}")
-            if seen:
-                out["cross_client"].append("; ".join(seen))
-            return op, out
-
         with concurrent.futures.ThreadPoolExecutor(self.args.http_workers) as pool:
-            for op, out in pool.map(check, finished.values()):
-                for count, why in out["lost"]:
-                    counters["lost_documents"] += count
-                    problems["lost"].append({"id": op.id, "reference": op.reference, "why": why})
-                for count, why in out["mismatched"]:
-                    counters["mismatched"] += count
-                    problems["mismatched"].append({"id": op.id, "reference": op.reference, "why": why})
-                if out["duplicated"]:
-                    counters["duplicated"] += 1
-                    problems["duplicated"].append({"id": op.id, "reference": op.reference,
-                                                   "why": out["duplicated"][0]})
-                if out["cross_client"]:
-                    counters["cross_client"] += 1
-                    problems["cross_client"].append({"id": op.id, "client": op.client,
-                                                     "why": out["cross_client"][0]})
-                to_verify.extend(out["verify"])
-
+            for signed in pool.map(lambda op: self.check_operation(op, tally), finished):
+                to_verify.extend(signed)
         log(f"verifying {len(to_verify)} signatures with openssl")
-        verified = 0
+        self.verify_signatures(to_verify, tally)
+
+        # Requests never acknowledged: did the gateway create them anyway? (Informational.)
+        unacked = [op for op in self.operations if not op.id and not op.rejected]
+        http = thread_http(self.gateway.port)
+        created = sum(1 for op in unacked if self.lookup(http, op, op.client)[1])
+        return tally, len(unacked), created
+
+    def wait_until_final(self, op, deadline):
+        """None once the operation is final; else why it is lost."""
+        http = thread_http(self.gateway.port)
+        while now() < deadline:
+            try:
+                status, body = http.request("GET", f"/v1/operations/{op.id}", user=op.client)
+            except Exception:
+                time.sleep(0.2)
+                continue
+            if status in (404, 410):
+                return f"HTTP {status}"
+            if status == 200 and json.loads(body).get("status") != "PENDING_EXECUTION":
+                return None
+            time.sleep(0.2)
+        return f"not final after {self.args.finish_timeout} s"
+
+    def lookup(self, http, op, user):
+        """(status, ids) of `GET /v1/operations?externalReference=` as `user`; ids None if not a list."""
+        status, found = get_json(http, "/v1/operations?externalReference=" + urllib.parse.quote(op.reference), user)
+        return status, [o.get("id") for o in found] if status == 200 and isinstance(found, list) else None
+
+    def check_operation(self, op, tally):
+        """Checks a final operation's result, uniqueness and privacy; returns its signed documents
+        as (op, index, sent document, signed bytes) for verification."""
+        http = thread_http(self.gateway.port)
+        where = {"id": op.id, "reference": op.reference}
+        signed = []
+        status, answer = get_json(http, f"/v1/operations/{op.id}/result", op.client)
+        if status != 200 or not isinstance(answer, dict):
+            tally.add("lost_documents", len(op.documents), {**where, "why": f"result answered HTTP {status}"})
+        elif answer.get("id") != op.id or answer.get("externalReference") != op.reference:
+            tally.add("mismatched", len(op.documents),
+                      {**where, "why": f"result names {answer.get('id')} / {answer.get('externalReference')}"})
+        else:
+            listed = answer.get("documentList") or []
+            if len(listed) != len(op.documents):
+                tally.add("mismatched", abs(len(listed) - len(op.documents)),
+                          {**where, "why": f"{len(listed)} documents listed, {len(op.documents)} sent"})
+            for n, (entry, sent) in enumerate(zip(listed, op.documents)):
+                if entry.get("externalReference") != sent.reference or entry.get("name") != sent.name:
+                    tally.add("mismatched", 1, {**where, "document": n, "why": f"listed as {entry.get('name')} / "
+                                                                              f"{entry.get('externalReference')}"})
+                elif entry.get("signStatus") != "SIGNED":
+                    code = f"{entry.get('signStatus')} {entry.get('signError')}"
+                    tally.add("lost_documents", 1, {**where, "document": n,
+                                                    "why": f"{code}: {entry.get('signErrorMessage')}"})
+                    tally.count_unsigned(code)
+                else:
+                    try:
+                        content = base64.b64decode(entry.get("signedContent") or "", validate=True)
+                    except ValueError:
+                        content = b""
+                    signed.append((op, n, sent, content))
+        # One operation per external reference: the acknowledged one.
+        status, ids = self.lookup(http, op, op.client)
+        if ids is None:
+            tally.add("duplicated", 1, {**where, "why": f"lookup by reference answered HTTP {status}"})
+        elif len(ids) > 1 or (ids and ids[0] != op.id):
+            tally.add("duplicated", 1, {**where, "why": f"the reference names {ids}"})
+        # The other client service must not see it.
+        other = "bob" if op.client == "alice" else "alice"
+        seen = []
+        for path in (f"/v1/operations/{op.id}", f"/v1/operations/{op.id}/result"):
+            status, _ = get_json(http, path, other)
+            if status != 404:
+                seen.append(f"{path} answered {status} to {other}")
+        status, ids = self.lookup(http, op, other)
+        if ids != []:
+            seen.append(f"lookup by reference as {other} answered {status} {ids}")
+        if seen:
+            tally.add("cross_client", 1, {**where, "client": op.client, "why": "; ".join(seen)})
+        return signed
+
+    def verify_signatures(self, items, tally):
+        digests = {d.digest: (op.reference, n) for op in self.operations for n, d in enumerate(op.documents)}
         certificate = self.certificate()
         scratch = tempfile.mkdtemp(prefix="verify-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
 
@@ -623,37 +611,21 @@ class Run:
             op, n, sent, signed = item
             ok, why = verify_document(sent, signed, certificate, scratch)
             if ok:
-                return op, n, "ok", None
-            # Does it sign another document instead?
-            other = signed_digest(sent.signature_type, signed)
-            if other is not None and other != sent.digest and other in digests:
-                return op, n, "mismatched", f"signature covers {digests[other][0]} document {digests[other][1]}"
-            return op, n, "bad", why
+                return op, n, None, None
+            covered = signed_digest(sent.signature_type, signed)
+            if covered is not None and covered != sent.digest and covered in digests:
+                return op, n, "mismatched", f"the signature covers {digests[covered][0]} document {digests[covered][1]}"
+            return op, n, "bad_signatures", why
 
         try:
             with concurrent.futures.ThreadPoolExecutor(self.args.verify_workers) as pool:
-                for op, n, outcome, why in pool.map(verify, to_verify):
-                    if outcome == "ok":
-                        verified += 1
-                    elif outcome == "mismatched":
-                        counters["mismatched"] += 1
-                        problems["mismatched"].append({"id": op.id, "document": n, "why": why})
+                for op, n, kind, why in pool.map(verify, items):
+                    if kind is None:
+                        tally.add("verified", 1)
                     else:
-                        counters["bad_signatures"] += 1
-                        problems["bad_signatures"].append({"id": op.id, "document": n, "why": why})
+                        tally.add(kind, 1, {"id": op.id, "reference": op.reference, "document": n, "why": why})
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-
-        # Requests never acknowledged: did the gateway create them anyway? (Informational.)
-        unacked = [op for op in self.operations if not op.id and not op.rejected]
-        created_unacked = 0
-        http = thread_http(self.gateway.port)
-        for op in unacked:
-            status, found = get_json(http, "/v1/operations?externalReference=" + urllib.parse.quote(op.reference),
-                                     op.client)
-            if status == 200 and found:
-                created_unacked += 1
-        return counters, problems, verified, len(unacked), created_unacked
 
     def self_check(self):
         """Before the load: one operation signed and checked, and the checks shown to fail on a
@@ -775,27 +747,37 @@ class Run:
             if not self.gateway.wait_ready(signers=1, timeout=args.ready_timeout):
                 raise SystemExit(f"the gateway does not start; log: {self.gateway.logs[-1]}")
 
-        counters, problems, verified, unacked, created_unacked = self.reconcile()
+        tally, unacked, created_unacked = self.reconcile()
         final_signers = signer_children(self.gateway.pid)
         exit_code = self.gateway.stop()
         time.sleep(1.0)
         leftover = [pid for pid in final_signers if alive(pid)]
         for pid in leftover:
             os.kill(pid, signal.SIGKILL)
-        crashes, unexpected_exits = self.scan_logs()
+        summary = self.summarize(tally, unacked, created_unacked, load_seconds, exit_code, leftover)
+        out = args.out or os.path.join(self.run_dir, "summary.json")
+        with open(out, "w") as f:
+            json.dump(summary, f, indent=2)
+        print_summary(summary, out)
+        return 0 if summary["passed"] else 1
 
+    def summarize(self, tally, unacked, created_unacked, load_seconds, exit_code, leftover):
+        args = self.args
+        crashes, unexpected_exits = self.scan_logs()
         acked = [op for op in self.operations if op.id]
         last_ack = max((op.ack_time for op in acked), default=0.0)
         achieved = len(acked) / max(args.duration, last_ack) if acked else 0.0
         rejected = [op for op in self.operations if op.rejected]
+        counters = dict(tally.counters)
+        verified = counters.pop("verified")
         summary = {
             "run_id": self.run_id,
             "run_folder": self.run_dir,
             "gateway_logs": self.gateway.logs,
             "binaries": self.gateway.bin_dir,
-            "target": {"duration_s": args.duration, "operations_per_s": args.rate, "documents_per_operation": args.documents,
-                       "signer_kill_every_s": args.signer_kill_every, "gateway_kills": args.gateway_kills,
-                       "signers": args.signers},
+            "target": {"duration_s": args.duration, "operations_per_s": args.rate,
+                       "documents_per_operation": args.documents, "signer_kill_every_s": args.signer_kill_every,
+                       "gateway_kills": args.gateway_kills, "signers": args.signers},
             "operations_sent": len(self.operations),
             "operations_acknowledged": len(acked),
             "acknowledged_200": sum(1 for op in acked if op.ack_status == 200),
@@ -809,6 +791,7 @@ class Run:
             "load_seconds": round(load_seconds, 1),
             **counters,
             "crashes": len(crashes) + len(unexpected_exits),
+            "unsigned_documents_by_error": tally.unsigned,
             "signer_kills": len(self.signer_kills),
             "signer_kills_skipped": self.signer_kills_skipped,
             "gateway_kills_done": len(self.gateway_kills),
@@ -819,21 +802,20 @@ class Run:
             "final_signers_left_running": leftover,
             "signer_kill_log": self.signer_kills,
             "gateway_kill_log": self.gateway_kills,
-            "lost_by_generation": count_by(problems["lost"], "generation"),
-            "problems": {k: v[:50] for k, v in problems.items()},
+            "lost_by_generation": count_by(tally.examples["lost_documents"], "generation"),
+            "problems": {k: v for k, v in tally.examples.items() if k not in ("verified", "lost_operations")},
             "crash_lines": crashes[:50],
             "unexpected_signer_exits": unexpected_exits[:50],
             "rejected_examples": [{"reference": op.reference, "status": op.rejected[0], "body": op.rejected[1]}
                                   for op in rejected[:10]],
         }
-        failures = []
-        for name in ("lost_documents", "duplicated", "mismatched", "cross_client", "bad_signatures", "crashes",
-                     "rejected_requests"):
-            if summary[name] > 0:
-                failures.append(f"{name} = {summary[name]}")
+        failures = [f"{name} = {summary[name]}"
+                    for name in ("lost_documents", "duplicated", "mismatched", "cross_client", "bad_signatures",
+                                 "crashes", "rejected_requests")
+                    if summary[name] > 0]
         if achieved < args.rate * args.min_rate_fraction:
-            failures.append(f"achieved {achieved:.1f} operations/s, below {args.min_rate_fraction:.0%} of the target "
-                            f"{args.rate}")
+            failures.append(f"achieved {achieved:.1f} operations/s, below {args.min_rate_fraction:.0%} of the "
+                            f"target {args.rate}")
         if len(self.gateway_kills) < args.gateway_kills or any(e.get("recovery_seconds") is None
                                                                for e in self.gateway_kills):
             failures.append("the gateway was not killed and restarted as planned")
@@ -843,11 +825,30 @@ class Run:
             failures.append(f"signers {leftover} outlived the final gateway")
         summary["failures"] = failures
         summary["passed"] = not failures
-        out = args.out or os.path.join(self.run_dir, "summary.json")
-        with open(out, "w") as f:
-            json.dump(summary, f, indent=2)
-        print_summary(summary, out)
-        return 0 if not failures else 1
+        return summary
+
+
+class Tally:
+    """Counters and up to 50 examples of each problem; thread-safe."""
+
+    KINDS = ("lost_operations", "lost_documents", "duplicated", "mismatched", "cross_client", "bad_signatures",
+             "verified")
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counters = {kind: 0 for kind in self.KINDS}
+        self.examples = {kind: [] for kind in self.KINDS}
+        self.unsigned = {}  # documents of final operations that are not SIGNED, by status and code
+
+    def add(self, kind, count, example=None):
+        with self.lock:
+            self.counters[kind] += count
+            if example is not None and len(self.examples[kind]) < 50:
+                self.examples[kind].append(example)
+
+    def count_unsigned(self, code):
+        with self.lock:
+            self.unsigned[code] = self.unsigned.get(code, 0) + 1
 
 
 class Pacer:
@@ -1019,6 +1020,8 @@ def print_summary(s, out):
     print("Signet chaos run " + s["run_id"])
     for name, value in rows:
         print(f"  {name.ljust(width)}  {value}")
+    if s["unsigned_documents_by_error"]:
+        print(f"  documents of surviving operations not signed, by code: {s['unsigned_documents_by_error']}")
     if s["lost_by_generation"]:
         print(f"  lost operations by the gateway generation that acknowledged them: {s['lost_by_generation']}")
     for kind, items in s["problems"].items():
