@@ -511,6 +511,7 @@ class Run:
                     finished.append(op)
                 else:
                     tally.add("lost_operations", 1)
+                    tally.count_lost_generation(op.ack_generation)
                     tally.add("lost_documents", len(op.documents),
                               {"id": op.id, "reference": op.reference, "client": op.client, "why": why,
                                "acknowledged_at": round(op.ack_time, 2), "generation": op.ack_generation})
@@ -802,7 +803,7 @@ class Run:
             "final_signers_left_running": leftover,
             "signer_kill_log": self.signer_kills,
             "gateway_kill_log": self.gateway_kills,
-            "lost_by_generation": count_by(tally.examples["lost_documents"], "generation"),
+            "lost_by_generation": tally.lost_by_generation,
             "problems": {k: v for k, v in tally.examples.items() if k not in ("verified", "lost_operations")},
             "crash_lines": crashes[:50],
             "unexpected_signer_exits": unexpected_exits[:50],
@@ -839,12 +840,17 @@ class Tally:
         self.counters = {kind: 0 for kind in self.KINDS}
         self.examples = {kind: [] for kind in self.KINDS}
         self.unsigned = {}  # documents of final operations that are not SIGNED, by status and code
+        self.lost_by_generation = {}  # lost operations by the gateway generation that acknowledged them
 
     def add(self, kind, count, example=None):
         with self.lock:
             self.counters[kind] += count
             if example is not None and len(self.examples[kind]) < 50:
                 self.examples[kind].append(example)
+
+    def count_lost_generation(self, generation):
+        with self.lock:
+            self.lost_by_generation[str(generation)] = self.lost_by_generation.get(str(generation), 0) + 1
 
     def count_unsigned(self, code):
         with self.lock:
@@ -887,14 +893,6 @@ def get_json(http, path, user, attempts=20):
         except ValueError:
             return status, None
     return None, None
-
-
-def count_by(items, key):
-    counts = {}
-    for item in items:
-        if key in item:
-            counts[str(item[key])] = counts.get(str(item[key]), 0) + 1
-    return counts
 
 
 # ---------------------------------------------------------------------------------------------
