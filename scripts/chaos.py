@@ -679,9 +679,9 @@ class Run:
         log("self check: signatures verify; swapped, tampered and foreign ones are rejected")
 
     def certificate(self):
-        path = os.path.join(self.gateway.state, "dev-signing-cert.pem")
+        path = self.args.trust or os.path.join(self.gateway.state, "dev-signing-cert.pem")
         if not os.path.exists(path):
-            raise SystemExit(f"no development certificate at {path}")
+            raise SystemExit(f"no certificate to verify signatures against at {path}")
         return path
 
     # -- logs --------------------------------------------------------------------------------
@@ -1059,6 +1059,8 @@ def main():
     parser.add_argument("--http-workers", type=int, default=8)
     parser.add_argument("--verify-workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--gateway-arg", action="append", help="extra gateway flag (repeatable)")
+    parser.add_argument("--trust", help="certificate signatures must verify against (default: the development "
+                                        "identity the gateway creates, STATE/dev-signing-cert.pem)")
     parser.add_argument("--run-dir", help="folder for logs and state (default: a new /tmp/signet-chaos-*)")
     parser.add_argument("--out", help="summary JSON (default: RUN_DIR/summary.json)")
     args = parser.parse_args()
