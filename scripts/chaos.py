@@ -343,7 +343,6 @@ class Run:
         self.stop_faults = threading.Event()
         self.start_time = None
         self.run_end = None
-        self.retry_deadline = None
         self.signer_kills = []          # (t, pid, jobs in flight or None)
         self.signer_kills_skipped = 0
         self.gateway_kills = []         # dicts
