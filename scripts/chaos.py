@@ -431,14 +431,21 @@ class Run:
                 self.kill_gateway()
 
     def kill_signer(self):
+        """SIGKILL one local signer of the current gateway, preferably one holding jobs: for up to
+        --busy-wait seconds /health/ready is polled for a signer with jobs in flight."""
         gateway_pid = self.gateway.pid
         children = set(signer_children(gateway_pid))
-        state = self.gateway.ready()
         candidates = []
-        if state:
-            listed = [(s.get("pid"), s.get("jobsInFlight", 0)) for s in state.get("signerList", [])]
-            busy = [(pid, jobs) for pid, jobs in listed if pid in children and jobs > 0]
-            candidates = busy or [(pid, jobs) for pid, jobs in listed if pid in children]
+        deadline = now() + self.args.busy_wait
+        while True:
+            state = self.gateway.ready()
+            listed = [(s.get("pid"), s.get("jobsInFlight", 0)) for s in (state or {}).get("signerList", [])]
+            listed = [(pid, jobs) for pid, jobs in listed if pid in children]
+            busy = [(pid, jobs) for pid, jobs in listed if jobs > 0]
+            if busy or now() >= deadline or not state:
+                candidates = busy or listed
+                break
+            time.sleep(0.01)
         if not candidates:
             candidates = [(pid, None) for pid in children]
         if not candidates:
@@ -1044,6 +1051,8 @@ def main():
     parser.add_argument("--pades-share", type=float, default=0.2, help="share of PAdES documents")
     parser.add_argument("--signer-kill-every", type=float, default=5, help="seconds; 0 = never")
     parser.add_argument("--gateway-kills", type=int, default=3)
+    parser.add_argument("--busy-wait", type=float, default=1.0,
+                        help="seconds to wait for a signer holding jobs before killing an idle one")
     parser.add_argument("--signers", type=int, default=2, help="--local-signers of the gateway")
     parser.add_argument("--threads", type=int, default=4, help="sending threads per client service")
     parser.add_argument("--retry-grace", type=float, default=20,
