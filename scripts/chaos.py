@@ -765,6 +765,10 @@ class Run:
         out = args.out or os.path.join(self.run_dir, "summary.json")
         with open(out, "w") as f:
             json.dump(summary, f, indent=2)
+        if summary["passed"] and not args.keep:
+            # The logs and the summary stay; the spool and database of a passing run go.
+            for folder in (self.gateway.state, self.gateway.work):
+                shutil.rmtree(folder, ignore_errors=True)
         print_summary(summary, out)
         return 0 if summary["passed"] else 1
 
@@ -1071,6 +1075,8 @@ def main():
                                         "identity the gateway creates, STATE/dev-signing-cert.pem)")
     parser.add_argument("--run-dir", help="folder for logs and state (default: a new /tmp/signet-chaos-*)")
     parser.add_argument("--out", help="summary JSON (default: RUN_DIR/summary.json)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the state and work folders of a passing run too (a failing run keeps them)")
     args = parser.parse_args()
     if shutil.which("openssl") is None:
         raise SystemExit("openssl is needed")
