@@ -584,6 +584,8 @@ class Run:
                                                     "why": f"{code}: {entry.get('signErrorMessage')}"})
                     tally.count_unsigned(code)
                 else:
+                    if (entry.get("attempts") or 1) > 1:
+                        tally.add("signed_after_redispatch", 1)
                     try:
                         content = base64.b64decode(entry.get("signedContent") or "", validate=True)
                     except ValueError:
@@ -781,6 +783,7 @@ class Run:
         rejected = [op for op in self.operations if op.rejected]
         counters = dict(tally.counters)
         verified = counters.pop("verified")
+        redispatched = counters.pop("signed_after_redispatch")
         summary = {
             "run_id": self.run_id,
             "run_folder": self.run_dir,
@@ -798,6 +801,7 @@ class Run:
             "retried_requests": sum(1 for op in self.operations if op.attempts > 1),
             "documents_acknowledged": sum(len(op.documents) for op in acked),
             "documents_verified": verified,
+            "documents_signed_after_redispatch": redispatched,
             "achieved_operations_per_s": round(achieved, 2),
             "load_seconds": round(load_seconds, 1),
             **counters,
@@ -814,7 +818,8 @@ class Run:
             "signer_kill_log": self.signer_kills,
             "gateway_kill_log": self.gateway_kills,
             "lost_by_generation": tally.lost_by_generation,
-            "problems": {k: v for k, v in tally.examples.items() if k not in ("verified", "lost_operations")},
+            "problems": {k: v for k, v in tally.examples.items()
+                         if k not in ("verified", "lost_operations", "signed_after_redispatch")},
             "crash_lines": crashes[:50],
             "unexpected_signer_exits": unexpected_exits[:50],
             "rejected_examples": [{"reference": op.reference, "status": op.rejected[0], "body": op.rejected[1]}
@@ -843,7 +848,7 @@ class Tally:
     """Counters and up to 50 examples of each problem; thread-safe."""
 
     KINDS = ("lost_operations", "lost_documents", "duplicated", "mismatched", "cross_client", "bad_signatures",
-             "verified")
+             "verified", "signed_after_redispatch")
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -1007,7 +1012,8 @@ def print_summary(s, out):
         ("never acknowledged (not counted as lost)", f"{s['never_acknowledged']} "
                                                      f"(created anyway: {s['never_acknowledged_but_created']})"),
         ("requests retried / rejected (4xx)", f"{s['retried_requests']} / {s['rejected_requests']}"),
-        ("documents acknowledged / verified", f"{s['documents_acknowledged']} / {s['documents_verified']}"),
+        ("documents acknowledged / verified", f"{s['documents_acknowledged']} / {s['documents_verified']} "
+                                              f"({s['documents_signed_after_redispatch']} signed on a later attempt)"),
         ("throughput achieved", f"{s['achieved_operations_per_s']} operations/s "
                                 f"(target {s['target']['operations_per_s']})"),
         ("signer kills (skipped)", f"{s['signer_kills']} ({s['signer_kills_skipped']})"),
