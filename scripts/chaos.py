@@ -346,6 +346,8 @@ class Run:
         self.signer_kills = []          # (t, pid, jobs in flight or None)
         self.signer_kills_skipped = 0
         self.gateway_kills = []         # dicts
+        self.gateway_exits = []         # exits the harness did not cause
+        self.fault_lock = threading.Lock()
         self.restart_failures = 0
         self.stragglers = 0
         self.straggler_threads = []
@@ -463,30 +465,45 @@ class Run:
         log(f"SIGKILL signer {pid} (jobs in flight: {jobs if jobs is not None else '?'})")
 
     def kill_gateway(self):
-        killed_at = now()
-        old_pid = self.gateway.pid
-        children = self.gateway.kill()
-        event = {"at": round(killed_at - self.start_time, 2), "pid": old_pid, "signers": children}
-        log(f"SIGKILL gateway {old_pid} (generation {self.gateway.generation}, signers {children})")
+        with self.fault_lock:
+            killed_at = now()
+            old_pid = self.gateway.pid
+            children = self.gateway.kill()
+            event = {"at": round(killed_at - self.start_time, 2), "pid": old_pid, "signers": children}
+            log(f"SIGKILL gateway {old_pid} (generation {self.gateway.generation}, signers {children})")
+            self.restart(event, killed_at)
+            self.gateway_kills.append(event)
+        thread = threading.Thread(target=self.reap_stragglers, args=(children, event), daemon=True)
+        thread.start()
+        self.straggler_threads.append(thread)
+
+    def watch_gateway(self):
+        """A gateway that exits without being killed is a crash: it is counted and started again."""
+        with self.fault_lock:
+            code = self.gateway.process.poll()
+            if code is None:
+                return
+            event = {"at": round(self.elapsed(), 2), "pid": self.gateway.pid, "exit": code}
+            log(f"the gateway {self.gateway.pid} exited on its own ({code}); starting it again")
+            self.restart(event, now())
+            self.gateway_exits.append(event)
+
+    def restart(self, event, since):
+        """Starts the gateway again with the same command line until it is ready (5 tries)."""
         for attempt in range(1, 6):
             generation = self.gateway.start()
             if self.gateway.wait_ready(signers=1, timeout=self.args.ready_timeout):
-                event["recovery_seconds"] = round(now() - killed_at, 3)
+                event["recovery_seconds"] = round(now() - since, 3)
                 event["generation"] = generation
                 event["restart_attempts"] = attempt
-                log(f"gateway generation {generation} ready {event['recovery_seconds']} s after the kill")
-                break
+                log(f"gateway generation {generation} ready {event['recovery_seconds']} s later")
+                return
             log(f"gateway generation {generation} not ready (exit {self.gateway.process.poll()}); restarting")
             self.restart_failures += 1
             if self.gateway.process.poll() is None:
                 self.gateway.kill()
             time.sleep(0.5)
-        else:
-            event["recovery_seconds"] = None
-        self.gateway_kills.append(event)
-        thread = threading.Thread(target=self.reap_stragglers, args=(children, event), daemon=True)
-        thread.start()
-        self.straggler_threads.append(thread)
+        event["recovery_seconds"] = None
 
     def reap_stragglers(self, pids, event):
         """Signers of a killed gateway exit on their own (they watch their parent); kill any left."""
@@ -744,6 +761,7 @@ class Run:
                 progress_at += 10
             if self.elapsed() >= args.duration:
                 self.stop_faults.set()
+            self.watch_gateway()
         self.stop_faults.set()
         faults.join()
         for thread in self.straggler_threads:
@@ -805,7 +823,8 @@ class Run:
             "achieved_operations_per_s": round(achieved, 2),
             "load_seconds": round(load_seconds, 1),
             **counters,
-            "crashes": len(crashes) + len(unexpected_exits),
+            "crashes": len(crashes) + len(unexpected_exits) + len(self.gateway_exits),
+            "gateway_exits_on_its_own": self.gateway_exits,
             "unsigned_documents_by_error": tally.unsigned,
             "signer_kills": len(self.signer_kills),
             "signer_kills_skipped": self.signer_kills_skipped,
@@ -1043,6 +1062,8 @@ def print_summary(s, out):
             print(f"  e.g. {kind}: {item}")
     for line in s["crash_lines"][:5] + s["unexpected_signer_exits"][:5]:
         print(f"  crash: {line}")
+    for event in s["gateway_exits_on_its_own"][:5]:
+        print(f"  crash: the gateway exited without being killed: {event}")
     print(f"  gateway logs: {s['run_folder']}/gateway-*.log")
     print(f"  summary JSON: {out}")
     if s["passed"]:
