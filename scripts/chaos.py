@@ -638,7 +638,7 @@ class Run:
             ok, why = verify_document(sent, signed, certificate, scratch)
             if ok:
                 return op, n, None, None
-            covered = signed_digest(sent.signature_type, signed)
+            covered = signed_digest(signed)
             if covered is not None and covered != sent.digest and covered in digests:
                 return op, n, "mismatched", f"the signature covers {digests[covered][0]} document {digests[covered][1]}"
             return op, n, "bad_signatures", why
@@ -679,7 +679,7 @@ class Run:
                 ok, why = verify_document(document, signed[n], certificate, scratch)
                 if not ok:
                     raise SystemExit(f"self check: a good {document.signature_type} signature fails: {why}")
-                if signed_digest(document.signature_type, signed[n]) != document.digest:
+                if signed_digest(signed[n]) != document.digest:
                     raise SystemExit(f"self check: cannot tell which document a {document.signature_type} signature covers")
             tampered = bytearray(signed[2])
             tampered[len(op.documents[2].content) + 5] ^= 0x01  # in the signed update, outside /Contents
@@ -1001,10 +1001,11 @@ def verify_document(sent, signed, certificate, scratch):
     return openssl_verify(cms, covered, certificate, scratch)
 
 
-def signed_digest(signature_type, signed):
-    """The document digest a signature claims: the CMS messageDigest (CAdES), or SHA-256 of the
-    original a signed PDF starts with (up to its first %%EOF line)."""
-    if signature_type == "CAdES":
+def signed_digest(signed):
+    """The document digest a signed result claims: SHA-256 of the original a signed PDF starts with
+    (up to its first %%EOF line), or a CMS's messageDigest (CAdES). Told apart by content, not by
+    the type that was asked, so a result of another document of the other type is recognized too."""
+    if not signed.startswith(b"%PDF"):
         at = signed.find(MESSAGE_DIGEST_OID)
         if at < 0:
             return None
