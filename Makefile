@@ -12,7 +12,7 @@ STATE ?= ./state
 PORT ?= 8080
 ARGS ?=
 
-.PHONY: run build test test-tsan deps test-deps lint bench clean
+.PHONY: run build test test-tsan deps test-deps lint bench chaos chaos-short clean
 
 define install_missing
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -51,6 +51,7 @@ lint:
 test: test-deps lint
 	swift build --build-tests
 	swift test --skip-build --no-parallel
+	$(MAKE) chaos-short
 
 # The concurrency-heavy tests under ThreadSanitizer, with TSan-built gateway and signer binaries:
 # every end-to-end suite (named *EndToEndTests) and the in-process ones that run threads. A
@@ -63,6 +64,21 @@ test-tsan: test-deps
 # Throughput against this machine's limit (see docs/benchmarks.md).
 bench: build
 	python3 scripts/bench.py $(BENCH_ARGS)
+
+# The fault harness (issue 7, docs/operations.md): load while signers and the gateway are killed
+# with SIGKILL, then every acknowledged operation is reconciled and every signature verified.
+# `chaos` is the issue's done-when run on the release build (the binaries users run, as `make
+# bench` measures); `chaos-short` is the quick variant `make test` ends with, on the debug
+# binaries `swift build --build-tests` has just built. CHAOS_ARGS adds or overrides flags.
+CHAOS_ARGS ?=
+chaos: build
+	python3 scripts/chaos.py --bin-dir .build/release --duration 60 --rate 20 --documents 10 \
+	  --signer-kill-every 5 --gateway-kills 3 $(CHAOS_ARGS)
+
+chaos-short: deps
+	swift build
+	python3 scripts/chaos.py --bin-dir .build/debug --duration 15 --rate 5 --documents 10 \
+	  --signer-kill-every 5 --gateway-kills 1 $(CHAOS_ARGS)
 
 clean:
 	swift package clean
