@@ -167,64 +167,70 @@ def run_case(name, port, pid, state, contents, form):
     }
 
 
+def start_gateway(work, signers):
+    state = os.path.join(work, "state")
+    port, signer_port = free_port(), free_port()
+    log = open(os.path.join(work, "gateway.log"), "a")
+    gateway = subprocess.Popen([os.path.join(ROOT, ".build/release/signet-gateway"), "--host", "127.0.0.1",
+                                "--port", str(port), "--signer-endpoint", f"tcp://127.0.0.1:{signer_port}",
+                                "--work-folder", os.path.join(work, "work"), "--state-dir", state,
+                                "--local-signers", str(signers), "--log-level", "warning",
+                                "--max-request-bytes", str(1 << 30)], stdout=log, stderr=log)
+    for _ in range(300):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/health/ready")
+            ready = connection.getresponse()
+            if ready.status == 200 and json.loads(ready.read())["signers"] >= signers:
+                return gateway, port, state
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("the gateway did not get ready")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", default="a,b,c")
     parser.add_argument("--signers", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
-    binary = os.path.join(ROOT, ".build/release/signet-gateway")
-    work = tempfile.mkdtemp(prefix="signet-membench-")
-    os.makedirs(os.path.join(work, "work"))
-    with open(os.path.join(work, "work/client-services-config.json"), "w") as f:
-        json.dump({"bench": {"secret": "bench-secret"}}, f)
-    state = os.path.join(work, "state")
-    port, signer_port = free_port(), free_port()
-    log = open(os.path.join(work, "gateway.log"), "w")
-    gateway = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port),
-                                "--signer-endpoint", f"tcp://127.0.0.1:{signer_port}",
-                                "--work-folder", os.path.join(work, "work"), "--state-dir", state,
-                                "--local-signers", str(args.signers), "--log-level", "warning",
-                                "--max-request-bytes", str(1 << 30)], stdout=log, stderr=log)
     reports = []
-    try:
-        for _ in range(300):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request("GET", "/health/ready")
-                ready = connection.getresponse()
-                if ready.status == 200 and json.loads(ready.read())["signers"] >= args.signers:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.1)
-        idle = rss_kib(gateway.pid)
-        big = None
-        for case in args.cases.split(","):
+    idle = []
+    big = None
+    for case in args.cases.split(","):
+        # A new gateway and state folder per case: each figure is that case's alone.
+        work = tempfile.mkdtemp(prefix="signet-membench-")
+        os.makedirs(os.path.join(work, "work"))
+        with open(os.path.join(work, "work/client-services-config.json"), "w") as f:
+            json.dump({"bench": {"secret": "bench-secret"}}, f)
+        gateway, port, state = start_gateway(work, args.signers)
+        try:
+            idle.append(round(rss_kib(gateway.pid) / 1024, 1))
             if case in ("a", "b") and big is None:
                 big = [sample_pdf(20_000_000, i) for i in range(25)]
             if case == "a":
-                reports.append(run_case("a: 25 x 20 MB multipart", port, gateway.pid, state, big, "multipart"))
+                report = run_case("a: 25 x 20 MB multipart", port, gateway.pid, state, big, "multipart")
             elif case == "b":
-                reports.append(run_case("b: 25 x 20 MB JSON base64", port, gateway.pid, state, big, "json"))
-            elif case == "c":
+                report = run_case("b: 25 x 20 MB JSON base64", port, gateway.pid, state, big, "json")
+            else:
                 small = [sample_pdf(200_000, i) for i in range(2500)]
-                reports.append(run_case("c: 2,500 x 200 KB JSON base64", port, gateway.pid, state, small, "json"))
-            print(json.dumps(reports[-1]), flush=True)
-        summary = {"gateway_idle_rss_mib": round(idle / 1024, 1),
-                   "gateway_vmhwm_mib": round(rss_kib(gateway.pid, "VmHWM") / 1024, 1),
-                   "signers": args.signers, "cases": reports}
-        print()
-        print(f"{'case':34} {'202 s':>7} {'done s':>7} {'peak RSS MiB':>13} {'state/payload':>14} {'RSS result MiB':>15}")
-        for r in reports:
-            print(f"{r['case']:34} {r['seconds_to_202']:>7} {r['seconds_to_finish']:>7} {r['peak_rss_mib']:>13} "
-                  f"{r['state_folder_to_payload']:>14} {r['peak_rss_during_result_mib']:>15}")
-        print(f"idle RSS {summary['gateway_idle_rss_mib']} MiB, VmHWM {summary['gateway_vmhwm_mib']} MiB")
-        with open(os.path.join(ROOT, "docs/benchmarks-memory-latest.json"), "w") as f:
-            json.dump(summary, f, indent=2)
-    finally:
-        gateway.terminate()
-        gateway.wait(timeout=60)
-        shutil.rmtree(work, ignore_errors=True)
+                report = run_case("c: 2,500 x 200 KB JSON base64", port, gateway.pid, state, small, "json")
+            report["vmhwm_mib"] = round(rss_kib(gateway.pid, "VmHWM") / 1024, 1)
+            reports.append(report)
+            print(json.dumps(report), flush=True)
+        finally:
+            gateway.terminate()
+            gateway.wait(timeout=60)
+            shutil.rmtree(work, ignore_errors=True)
+    summary = {"gateway_idle_rss_mib": idle, "signers": args.signers, "cases": reports}
+    print()
+    print(f"{'case':34} {'202 s':>7} {'done s':>7} {'peak RSS MiB':>13} {'VmHWM MiB':>10} {'state/payload':>14} {'RSS result MiB':>15}")
+    for r in reports:
+        print(f"{r['case']:34} {r['seconds_to_202']:>7} {r['seconds_to_finish']:>7} {r['peak_rss_mib']:>13} "
+              f"{r['vmhwm_mib']:>10} {r['state_folder_to_payload']:>14} {r['peak_rss_during_result_mib']:>15}")
+    print(f"idle RSS {idle} MiB")
+    with open(os.path.join(ROOT, "docs/benchmarks-memory-latest.json"), "w") as f:
+        json.dump(summary, f, indent=2)
 
 
 if __name__ == "__main__":
