@@ -364,6 +364,7 @@ final class SinkSet: @unchecked Sendable {
     let folder: IncomingFolder
     let maxDocuments: Int
     private var sinks: [Int: SpoolFileSink] = [:]
+    private var last: Int?
 
     init(folder: IncomingFolder, maxDocuments: Int) {
         self.folder = folder
@@ -377,6 +378,9 @@ final class SinkSet: @unchecked Sendable {
         guard sinks[document] == nil else {
             throw APIError.badRequest("INVALID_JSON", "documents[\(document)] has content twice")
         }
+        // Documents come in order: the one before is whole, its file can be synced now.
+        if let previous = last { _ = sinks[previous]?.finish() }
+        last = document
         let sink = try SpoolFileSink(folder: folder, document: document)
         sinks[document] = sink
         return sink

@@ -51,6 +51,8 @@ struct Spool: Sendable {
     /// Moves a received request's folder to its operation's place and syncs the spool folder:
     /// afterwards its files survive a crash under the operation's name.
     func accept(_ incoming: IncomingFolder, as operationID: String) throws {
+        // Most files were synced while the rest of the body arrived; the check below is then cheap.
+        try incoming.syncs.wait()
         let files = try FileManager.default.contentsOfDirectory(atPath: incoming.path).map { "\(incoming.path)/\($0)" }
         try Self.sync(files)
         try Self.syncFolder(incoming.path)
@@ -183,6 +185,8 @@ struct Spool: Sendable {
 /// A request's folder while its body is being received. Remove it unless it was accepted.
 struct IncomingFolder: Sendable {
     let path: String
+    /// Documents received whole are synced in the background while the body goes on.
+    let syncs = BackgroundSyncs()
 
     func discard() {
         try? FileManager.default.removeItem(atPath: path)
@@ -196,7 +200,10 @@ final class SpoolFileSink: DocumentSink {
     private var hasher = SHA256()
     private(set) var length = 0
 
+    private let folder: IncomingFolder
+
     init(folder: IncomingFolder, document: Int) throws {
+        self.folder = folder
         path = "\(folder.path)/\(document).in"
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Spool.Problem("cannot create", path) }
@@ -213,10 +220,41 @@ final class SpoolFileSink: DocumentSink {
         length += bytes.count
     }
 
-    /// Closes the file (`Spool.accept` syncs it); returns the SHA-256 of what was written, in hex.
+    private var digest: String?
+
+    /// The document is whole: its file is synced and closed in the background (`Spool.accept`
+    /// waits for it); returns the SHA-256 of what was written, in hex.
     func finish() -> String {
-        if fd >= 0 { close(fd) }
-        fd = -1
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        if let digest { return digest }
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        self.digest = digest
+        let fd = self.fd
+        self.fd = -1
+        folder.syncs.add(path: path) {
+            defer { close(fd) }
+            return fdatasync(fd) == 0
+        }
+        return digest
+    }
+}
+
+/// File syncs running in the background (on Dispatch's threads, never the cooperative pool).
+final class BackgroundSyncs: Sendable {
+    private let group = DispatchGroup()
+    private let failures = Locked<[String]>([])
+
+    func add(path: String, _ sync: @escaping @Sendable () -> Bool) {
+        DispatchQueue.global().async(group: group) { [failures] in
+            if !sync() {
+                let message = "cannot sync \(path): \(String(cString: strerror(errno)))"
+                failures.withLock { $0.append(message) }
+            }
+        }
+    }
+
+    /// Blocks until every sync added so far is done; throws if one failed.
+    func wait() throws {
+        group.wait()
+        if let failure = failures.withLock({ $0.first }) { throw Spool.Problem(description: failure) }
     }
 }
