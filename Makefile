@@ -12,7 +12,7 @@ STATE ?= ./state
 PORT ?= 8080
 ARGS ?=
 
-.PHONY: run build test test-tsan deps test-deps lint bench chaos chaos-short clean
+.PHONY: run build test test-tsan deps test-deps lint bench bench-memory chaos chaos-short clean
 
 define install_missing
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -64,6 +64,10 @@ test-tsan: test-deps
 # Throughput against this machine's limit (see docs/benchmarks.md).
 bench: build
 	python3 scripts/bench.py $(BENCH_ARGS)
+
+# Memory and disk while large operations stream in (25 x 20 MB multipart and JSON, 2,500 x 200 KB).
+bench-memory: build
+	python3 scripts/bench_memory.py $(BENCH_ARGS)
 
 # The fault harness (issue 7, docs/operations.md): load while signers and the gateway are killed
 # with SIGKILL, then every acknowledged operation is reconciled and every signature verified.
