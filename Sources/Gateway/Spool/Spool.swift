@@ -244,7 +244,7 @@ final class BackgroundSyncs: Sendable {
     private let failures = Locked<[String]>([])
 
     func add(path: String, _ sync: @escaping @Sendable () -> Bool) {
-        DispatchQueue.global().async(group: group) { [failures] in
+        BlockingIO.queue().async(group: group) { [failures] in
             if !sync() {
                 let message = "cannot sync \(path): \(String(cString: strerror(errno)))"
                 failures.withLock { $0.append(message) }
