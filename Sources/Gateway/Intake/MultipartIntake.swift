@@ -16,6 +16,7 @@ struct MultipartIntake: RequestIntake {
     private var received = 0
     private var failure: (any Error)?
 
+    /// - Parameter boundary: from `boundary(contentType:)` (never empty).
     init(
         boundary: String, openSink: @escaping (Int) throws -> any DocumentSink, maxDocuments: Int,
         maxMetadataBytes: Int

@@ -101,6 +101,28 @@ struct MultipartIntakeTests {
         Self.expectDocuments(result, sinks, chunking)
     }
 
+    /// Random one-byte changes of a small body: an `APIError` or a result whose documents are
+    /// the files parts, never a crash or another error.
+    @Test func mutatedBodiesFailCleanly() throws {
+        let body = Self.body(
+            [.signRequest(#"{"documents":[{"documentRequest":{}},{"documentRequest":{}}]}"#)]
+                + [.file(Array("a\r\nb".utf8), fileName: "a"), .file([0x0D, 0x2D], fileName: "b")])
+        var random = SplitMix(seed: 8)
+        let alphabet = Array("\r\n-=;:\" xfilesbsignRequest".utf8) + Array(Self.boundary.utf8)
+        for _ in 0..<3000 {
+            var mutated = body
+            mutated[Int(random.next() % UInt64(body.count))] = alphabet[Int(random.next() % UInt64(alphabet.count))]
+            do {
+                let (result, sinks) = try Self.run(mutated, .size7)
+                #expect(sinks.order == Array(result.request.documents.indices))
+                #expect(result.hasContent == result.request.documents.map { _ in true })
+            } catch is APIError {
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
+    }
+
     @Test func boundaryFromContentType() throws {
         let cases = [
             "multipart/form-data; boundary=abc": "abc", "Multipart/Form-Data;boundary=\"a b;c\"": "a b;c",
