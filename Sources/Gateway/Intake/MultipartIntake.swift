@@ -16,6 +16,7 @@ struct MultipartIntake: RequestIntake {
     private var received = 0
     private var failure: (any Error)?
 
+    /// - Parameter boundary: from `boundary(contentType:)` (never empty).
     init(
         boundary: String, openSink: @escaping (Int) throws -> any DocumentSink, maxDocuments: Int,
         maxMetadataBytes: Int
@@ -108,11 +109,16 @@ extension MultipartIntake {
         var signRequest: [UInt8]?
         var documentBytes = 0
         var failure: (any Error)?
+        /// A document's bytes on their way to its sink: the parser hands them over between CRs
+        /// (every ~256 bytes of binary content), the sink gets them in batches of `batchSize`.
+        private var batch: [UInt8] = []
+        static let batchSize = 64 * 1024
 
         init(openSink: @escaping (Int) throws -> any DocumentSink, maxDocuments: Int, maxMetadataBytes: Int) {
             self.openSink = openSink
             self.maxDocuments = maxDocuments
             self.maxMetadataBytes = maxMetadataBytes
+            batch.reserveCapacity(Self.batchSize)
         }
 
         func header(_ name: String, _ value: String) {
@@ -131,7 +137,12 @@ extension MultipartIntake {
                 switch current {
                 case .document(let sink):
                     documentBytes += body.readableBytes
-                    try body.withUnsafeReadableBytes { try sink.write($0) }
+                    if batch.count + body.readableBytes > Self.batchSize { try flush(to: sink) }
+                    if body.readableBytes >= Self.batchSize {
+                        try body.withUnsafeReadableBytes { try sink.write($0) }
+                    } else {
+                        batch.append(contentsOf: body.readableBytesView)
+                    }
                 case .signRequest:
                     signRequest?.append(contentsOf: body.readableBytesView)
                 case .headers, .ignored: break
@@ -144,7 +155,11 @@ extension MultipartIntake {
         func complete() {
             guard failure == nil else { return }
             do {
-                if case .headers = current { try begin() }
+                switch current {
+                case .headers: try begin()
+                case .document(let sink): try flush(to: sink)
+                case .signRequest, .ignored: break
+                }
             } catch {
                 failure = error
             }
@@ -153,6 +168,13 @@ extension MultipartIntake {
 
         func abandon() {
             current = .ignored
+            batch = []
+        }
+
+        private func flush(to sink: any DocumentSink) throws {
+            guard !batch.isEmpty else { return }
+            try batch.withUnsafeBytes { try sink.write($0) }
+            batch.removeAll(keepingCapacity: true)
         }
 
         /// The part's headers are complete: its name says what it is.

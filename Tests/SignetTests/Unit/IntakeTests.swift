@@ -115,6 +115,48 @@ struct IntakeTests {
         _ = try jsonIntake(body, .size7)
     }
 
+    /// Strict base64 as docs/api.md defines it. (Foundation's `Data(base64Encoded:)` on Linux also
+    /// takes `QUJD/RA==`, `/w=e` or `QUJDRA=5`; JSONDecoder takes `1e5e3` in a field it ignores.)
+    static func strictBase64(_ text: String) -> [UInt8]? {
+        let clean = String(text.unicodeScalars.filter { $0 != "\n" && $0 != "\r" })
+        guard clean.wholeMatch(of: /([A-Za-z0-9+\/]{4})*([A-Za-z0-9+\/]{2}==|[A-Za-z0-9+\/]{3}=)?/) != nil else {
+            return nil
+        }
+        return Data(base64Encoded: clean).map { [UInt8]($0) }
+    }
+
+    /// Random one-byte changes of a valid body: the intake accepts exactly what JSONSerialization
+    /// (syntax), JSONDecoder (model) and strict base64 accept, with the same content.
+    @Test func agreesWithFoundationOnMutatedBodies() throws {
+        let body = Array(
+            (#"{"description":"d\u00e9","documents":[{"documentRequest":{"name":"a","base64Content":"QUJD\nRA=="},"#
+                + #""signatureInfo":{"applyTimestamp":true}},{"documentRequest":{"base64Content":"\/w==","x":[1.5e3]}}]}"#)
+                .utf8)
+        var random = SplitMix(seed: 42)
+        let alphabet = Array(#"{}[]:,"\/ nulltrue-0123456789.eE+QUJDRA=un"#.utf8) + [0x0A, 0xC3, 0xFF]
+        for _ in 0..<1500 {
+            var mutated = body
+            let position = Int(random.next() % UInt64(body.count))
+            mutated[position] = alphabet[Int(random.next() % UInt64(alphabet.count))]
+            struct NotBase64: Error {}
+            let reference: [[UInt8]?]? = try? {
+                _ = try JSONSerialization.jsonObject(with: Data(mutated))
+                return try JSONDecoder().decode(OperationRequest.self, from: Data(mutated)).documents.map { document in
+                    guard let text = document.documentRequest.base64Content else { return nil }
+                    guard let bytes = Self.strictBase64(text) else { throw NotBase64() }
+                    return bytes
+                }
+            }()
+            let streamed = try? jsonIntake(mutated, .size3)
+            let text = String(decoding: mutated, as: UTF8.self)
+            #expect((streamed == nil) == (reference == nil), "\(text)")
+            if let (result, sinks) = streamed, let reference {
+                #expect(result.hasContent == reference.map { $0 != nil }, "\(text)")
+                #expect(reference.indices.map { sinks.bytes($0) } == reference, "\(text)")
+            }
+        }
+    }
+
     @Test func syntaxErrorsSayWhere() throws {
         let cases: [(String, String)] = [
             (#"{"a":x}"#, "unexpected 'x', expected a value, at byte 5"),
