@@ -239,12 +239,21 @@ final class SpoolFileSink: DocumentSink {
 }
 
 /// File syncs running in the background (on Dispatch's threads, never the cooperative pool).
+///
+/// Its own queues, never `BlockingIO`'s: `Spool.accept` waits for these syncs on a `BlockingIO`
+/// queue, and a sync queued behind that wait on the same serial queue would never run.
 final class BackgroundSyncs: Sendable {
+    private static let queues = (0..<8).map { DispatchQueue(label: "signet.spool-sync.\($0)", qos: .userInitiated) }
+    private static let next = Locked(0)
     private let group = DispatchGroup()
     private let failures = Locked<[String]>([])
 
     func add(path: String, _ sync: @escaping @Sendable () -> Bool) {
-        BlockingIO.queue().async(group: group) { [failures] in
+        let queue = Self.next.withLock { index in
+            defer { index = (index + 1) % Self.queues.count }
+            return Self.queues[index]
+        }
+        queue.async(group: group) { [failures] in
             if !sync() {
                 let message = "cannot sync \(path): \(String(cString: strerror(errno)))"
                 failures.withLock { $0.append(message) }

@@ -73,22 +73,22 @@ struct DurabilityEndToEndTests {
         #expect(try await first.request(.DELETE, "/v1/operations/\(deleted.id)", user: "alice").status == 410)
         #expect(try await signer.stop().isCleanExit)
 
-        // Running: a signer that takes two jobs and never answers. Pending: no signer has room.
-        let keys = try CurveKeyPair.generate()
-        try first.authorizeSigner(publicKey: keys.publicKey, name: "silent")
-        let silent = try await FakeSigner(
-            endpoint: "tcp://127.0.0.1:\(first.signerPort)", id: "silent", serverKey: try first.signerPublicKey(),
-            keys: keys)
-        silent.send(.ready(.init(signerID: silent.id, credit: 2, pid: 1, host: "test")))
+        // Running: a real signer takes two jobs and is frozen (SIGSTOP) before it can answer.
+        // Pending: no signer has room for the next operation.
+        let holder = try await first.externalSigner(name: "holder", slots: 2)
+        try await first.waitUntil("the holder registers") {
+            try await first.signers().contains { $0["pid"] as? Int == Int(holder.pid) }
+        }
+        kill(holder.pid, SIGSTOP)
         let running = try await Self.start(first, "running", count: 3)
-        _ = try await silent.nextJob(timeout: .seconds(30))
-        _ = try await silent.nextJob(timeout: .seconds(30))
+        try await first.waitForSigner(pid: holder.pid, holdingJobs: true)
         let pending = try await Self.start(first, "pending", count: 4)
 
         kill(first.service.pid, SIGKILL)
+        kill(holder.pid, SIGKILL)
         _ = try await first.service.waitForExit(timeout: .seconds(10))
+        _ = try await holder.waitForExit(timeout: .seconds(10))
         try first.service.checkLogIsClean()
-        await silent.die()
 
         let second = try GatewayProcess(
             restarting: first, run: 2, localSigners: 1, extraArguments: ["--result-ttl", "3600"])
