@@ -18,6 +18,21 @@ def call(method, url, body=None, headers=None):
     with urllib.request.urlopen(request, timeout=600) as response:
         return response.status, response.read()
 
+def pdf_from_objects(objects):
+    """A classic PDF file: the objects numbered from 1 (the first is the catalog), an xref table, a trailer."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 def sample_pdf(size, index):
     """A one-page PDF of about `size` bytes (an incompressible image stream), unique per index."""
     payload = os.urandom(max(0, size - 1200))
@@ -30,17 +45,7 @@ def sample_pdf(size, index):
         b"<< /Type /XObject /Subtype /Image /Width 1 /Height " + str(len(payload) // 3).encode() +
         b" /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length " + str(len(payload)).encode() + b" >>\nstream\n" + payload + b"\nendstream",
     ]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_from_objects(objects)
 
 def machine_limit(size):
     # ECDSA P-256 signatures per second on all cores, and SHA-256 throughput (bytes/s) on all cores.

@@ -48,6 +48,8 @@ import time
 import urllib.parse
 import uuid
 
+from bench import pdf_from_objects  # scripts/ is on sys.path when a script there runs
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLIENTS = {"alice": "alice-chaos-secret", "bob": "bob-chaos-secret"}
 CRASH_PATTERNS = ["Fatal error", "AddressSanitizer", "ThreadSanitizer", "Segmentation", "Program crashed"]
@@ -137,17 +139,7 @@ def sample_pdf(label, padding):
         b"/Length %d >>\nstream\n%s\nendstream" % (len(padding) // 3, len(padding), padding),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_from_objects(objects)
 
 
 class Document:

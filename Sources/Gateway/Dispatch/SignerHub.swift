@@ -245,7 +245,9 @@ actor SignerHub: Service {
     private func record(
         _ result: WireMessage.Result, body: [UInt8], id: WireMessage.JobID, from peer: [UInt8], on channel: ZMQChannel
     ) async {
-        guard await registry.operation(id: id.operationID) != nil else {
+        guard let operation = await registry.operation(id: id.operationID),
+            operation.documents.indices.contains(id.document)
+        else {
             // Deleted or purged meanwhile: the signer forgets the result.
             dispatcher.recorded(id)
             channel.send([peer] + WireMessage.ack(id).encode())
@@ -253,7 +255,8 @@ actor SignerHub: Service {
         }
         if result.signed,
             let rejection = await Self.check(
-                body, of: id, against: configuration.signatureCheck, contentOf: registry)
+                body, of: id, signatureType: operation.documents[id.document].signature.signatureType,
+                against: configuration.signatureCheck, spool: registry.spool)
         {
             // Not stored: the signer is told to forget it, and the job goes to another signer.
             logger.warning(
@@ -323,21 +326,15 @@ actor SignerHub: Service {
     /// Checks a signed result against its document, off the hub's actor (hashing and verifying
     /// run on the shared pool while the hub goes on dispatching). Returns why it is rejected.
     private nonisolated static func check(
-        _ signed: [UInt8], of id: WireMessage.JobID, against check: SignatureCheck,
-        contentOf registry: OperationRegistry
+        _ signed: [UInt8], of id: WireMessage.JobID, signatureType: String, against check: SignatureCheck,
+        spool: Spool
     ) async -> SigningError? {
-        let spool = registry.spool
-        guard let operation = await registry.operation(id: id.operationID),
-            operation.documents.indices.contains(id.document),
-            let original = try? await BlockingIO.run({ try spool.read(spool.input(id.operationID, id.document)) })
+        guard let original = try? await BlockingIO.run({ try spool.read(spool.input(id.operationID, id.document)) })
         else {
             return SigningError(code: SignatureCheck.rejectionCode, message: "the document's content is gone")
         }
         do {
-            try check.check(
-                signed: signed, original: original,
-                signatureType: operation.documents[id.document].signature.signatureType
-            )
+            try check.check(signed: signed, original: original, signatureType: signatureType)
             return nil
         } catch {
             return error

@@ -31,7 +31,7 @@ extension OperationsController {
         } catch {
             throw APIError.storage("\(error)")
         }
-        let admission: OperationRegistry.Admitted
+        let admission: OperationTable.Admission
         do {
             let (streamed, contents) = try await receive(request, kind: kind, into: incoming)
             let admitted = try streamed.request.validated(maxDocuments: limits.maxDocuments, contents: contents)

@@ -9,17 +9,6 @@ import Hummingbird
 /// Writes responses straight from spool files: a signed document as raw bytes, or a result's
 /// JSON with each document's base64 made chunk by chunk. No response is built whole in memory.
 enum SpoolStreaming {
-    enum ByteSearch {
-        static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
-            guard needle.count <= haystack.count else { return nil }
-            for start in 0...(haystack.count - needle.count)
-            where haystack[start..<(start + needle.count)].elementsEqual(needle) {
-                return start
-            }
-            return nil
-        }
-    }
-
     /// Read size: a multiple of 3, so base64 chunks join without padding in between.
     static let chunkSize = 3 * 64 * 1024
 
@@ -62,7 +51,7 @@ enum SpoolStreaming {
         // Split `{…"documentList":[]…}` around the list (quotes inside string values are escaped,
         // so this sequence is the key).
         let marker = [UInt8](#""documentList":[]"#.utf8)
-        guard let at = ByteSearch.firstIndex(of: marker, in: headBytes) else {
+        guard let at = headBytes.firstRange(of: marker)?.lowerBound else {
             throw EncodingError.invalidValue(head, .init(codingPath: [], debugDescription: "no documentList"))
         }
         try await writer.write(ByteBuffer(bytes: headBytes[..<(at + marker.count - 1)]))

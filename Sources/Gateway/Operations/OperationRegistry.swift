@@ -80,12 +80,7 @@ actor OperationRegistry: Service {
 
     /// Documents not yet final, oldest operation first: what the hub queues when it starts.
     func pendingJobs() -> [JobRef] {
-        table.pendingDocuments().map {
-            JobRef(
-                operationID: $0.operation.id, document: $0.document,
-                contentDigest: $0.operation.documents[$0.document].contentDigest,
-                size: $0.operation.documents[$0.document].contentLength ?? 0)
-        }
+        table.pendingDocuments().map { JobRef($0.operation, document: $0.document) }
     }
 
     // MARK: - Admission
@@ -115,25 +110,19 @@ actor OperationRegistry: Service {
         receiving[clientID] = left > 0 ? left : nil
     }
 
-    enum Admitted: Sendable {
-        case created(Operation)
-        case existing(Operation)
-        case conflict(existingID: String)
-    }
-
     /// Admits a received operation whose documents are in `incoming`: on `created` its files are
     /// in the spool and its rows committed (the caller may answer 202); otherwise `incoming` is
     /// discarded.
-    func admit(_ operation: Operation, incoming: IncomingFolder) async throws -> Admitted {
-        let waitingDocuments = operation.documents.count(where: { $0.status == .received })
-        if table.queuedDocuments + waitingDocuments > configuration.maxQueuedDocuments,
-            case .created = table.decide(operation)
-        {
-            incoming.discard()
-            throw Refusal.queueFull(queued: table.queuedDocuments, limit: configuration.maxQueuedDocuments)
-        }
-        switch table.admit(operation) {
+    func admit(_ operation: Operation, incoming: IncomingFolder) async throws -> OperationTable.Admission {
+        let decision = table.decide(operation)
+        switch decision {
         case .created(let created):
+            let waitingDocuments = created.documents.count(where: { $0.status == .received })
+            guard table.queuedDocuments + waitingDocuments <= configuration.maxQueuedDocuments else {
+                incoming.discard()
+                throw Refusal.queueFull(queued: table.queuedDocuments, limit: configuration.maxQueuedDocuments)
+            }
+            table.insert(created)
             committing[created.id] = []
             do {
                 let spool = self.spool
@@ -148,12 +137,10 @@ actor OperationRegistry: Service {
             }
             for waiter in committing.removeValue(forKey: created.id) ?? [] { waiter.resume(returning: true) }
             let jobs = created.documents.indices.filter { created.documents[$0].status == .received }.map {
-                JobRef(
-                    operationID: created.id, document: $0, contentDigest: created.documents[$0].contentDigest,
-                    size: created.documents[$0].contentLength ?? 0)
+                JobRef(created, document: $0)
             }
             if !jobs.isEmpty { eventSink.yield(.admitted(jobs)) }
-            return .created(created)
+            return decision
         case .existing(let existing):
             incoming.discard()
             if committing[existing.id] != nil {
@@ -161,9 +148,9 @@ actor OperationRegistry: Service {
                 guard committed else { throw Refusal.storageFailed }
             }
             return .existing(table.operations[existing.id] ?? existing)
-        case .conflict(let id):
+        case .conflict:
             incoming.discard()
-            return .conflict(existingID: id)
+            return decision
         }
     }
 

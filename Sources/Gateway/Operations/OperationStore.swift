@@ -49,3 +49,13 @@ struct JobRef: Sendable, Hashable {
     /// The document's size, for the dispatcher's bound on bytes out with signers.
     var size = 0
 }
+
+extension JobRef {
+    /// The job for one document of an admitted operation.
+    init(_ operation: Operation, document: Int) {
+        let record = operation.documents[document]
+        self.init(
+            operationID: operation.id, document: document, contentDigest: record.contentDigest,
+            size: record.contentLength ?? 0)
+    }
+}

@@ -2,6 +2,7 @@ import Common
 import Crypto
 import Dispatch
 import Foundation
+import Signing
 
 #if canImport(Glibc)
     import Glibc
@@ -226,7 +227,7 @@ final class SpoolFileSink: DocumentSink {
     /// waits for it); returns the SHA-256 of what was written, in hex.
     func finish() -> String {
         if let digest { return digest }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = hasher.finalize().hexString
         self.digest = digest
         let fd = self.fd
         self.fd = -1

@@ -29,7 +29,7 @@ struct OperationRegistryTests {
     func admit(
         _ registry: OperationRegistry, id: String, client: String = "alice", key: String? = nil,
         contents: [[UInt8]]
-    ) async throws -> OperationRegistry.Admitted {
+    ) async throws -> OperationTable.Admission {
         let incoming = try registry.spool.makeIncoming()
         let sinks = SinkSet(folder: incoming, maxDocuments: 100)
         for (index, content) in contents.enumerated() {

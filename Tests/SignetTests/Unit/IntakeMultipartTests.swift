@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import Gateway
@@ -107,7 +108,7 @@ struct MultipartIntakeTests {
         let body = Self.body(
             [.signRequest(#"{"documents":[{"documentRequest":{}},{"documentRequest":{}}]}"#)]
                 + [.file(Array("a\r\nb".utf8), fileName: "a"), .file([0x0D, 0x2D], fileName: "b")])
-        var random = SplitMix(seed: 8)
+        var random = SeededRandom(seed: 8)
         let alphabet = Array("\r\n-=;:\" xfilesbsignRequest".utf8) + Array(Self.boundary.utf8)
         for _ in 0..<3000 {
             var mutated = body

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import Gateway
@@ -49,7 +50,7 @@ enum Chunking: CaseIterable, Sendable {
         case .size7: size = 7
         case .size4096: size = 4096
         case .random1, .random2:
-            var random = SplitMix(seed: self == .random1 ? 1 : UInt64(count))
+            var random = SeededRandom(seed: self == .random1 ? 1 : UInt64(count))
             var ranges: [Range<Int>] = []
             var start = 0
             while start < count {
@@ -60,19 +61,6 @@ enum Chunking: CaseIterable, Sendable {
             return ranges
         }
         return stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
-    }
-}
-
-/// A seeded generator, so a failing split can be replayed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import Gateway
@@ -9,7 +10,7 @@ import Testing
 @Suite(.timeLimit(.minutes(2)))
 struct IntakeTests {
     static func documents(_ sizes: [Int], seed: UInt64) -> [[UInt8]] {
-        var random = SplitMix(seed: seed)
+        var random = SeededRandom(seed: seed)
         return sizes.map { size in (0..<size).map { _ in UInt8.random(in: 0...255, using: &random) } }
     }
 
@@ -132,7 +133,7 @@ struct IntakeTests {
             (#"{"description":"d\u00e9","documents":[{"documentRequest":{"name":"a","base64Content":"QUJD\nRA=="},"#
                 + #""signatureInfo":{"applyTimestamp":true}},{"documentRequest":{"base64Content":"\/w==","x":[1.5e3]}}]}"#)
                 .utf8)
-        var random = SplitMix(seed: 42)
+        var random = SeededRandom(seed: 42)
         let alphabet = Array(#"{}[]:,"\/ nulltrue-0123456789.eE+QUJDRA=un"#.utf8) + [0x0A, 0xC3, 0xFF]
         for _ in 0..<1500 {
             var mutated = body
