@@ -28,7 +28,7 @@ actor SignerHub: Service {
     private var readyWaiters: [CheckedContinuation<String, any Error>] = []
     private var failure: (any Error)?
     /// Outcomes waiting for the next group commit, with whom to ACK once it is on disk.
-    private var uncommitted: [(outcome: OperationRegistry.Outcome, job: JobRef, ack: Ack?)] = []
+    private var uncommitted: [(outcome: RecordedOutcome, job: JobRef, ack: Ack?)] = []
     private var committing = false
 
     init(configuration: Configuration, registry: OperationRegistry, context: ZMQContext, logger: Logger) {
@@ -213,9 +213,8 @@ actor SignerHub: Service {
                     ])
                 commit(
                     .init(
-                        recorded: .init(
-                            operationID: job.operationID, document: job.document,
-                            outcome: .failed(code: code, message: message), attempt: attempts)),
+                        operationID: job.operationID, document: job.document,
+                        outcome: .failed(code: code, message: message), attempt: attempts),
                     job: job, ack: nil)
             }
         }
@@ -253,30 +252,32 @@ actor SignerHub: Service {
             channel.send([peer] + WireMessage.ack(id).encode())
             return
         }
-        if result.signed,
-            let rejection = await Self.check(
-                body, of: id, signatureType: operation.documents[id.document].signature.signatureType,
-                against: configuration.signatureCheck, spool: registry.spool)
-        {
-            // Not stored: the signer is told to forget it, and the job goes to another signer.
-            logger.warning(
-                "signed result rejected",
-                metadata: [
-                    "operation.id": "\(id.operationID)", "document.index": "\(id.document)",
-                    "job.attempt": "\(id.attempt)", "signer.id": "\(String(decoding: peer, as: UTF8.self))",
-                    "sign.error": "\(rejection.code)", "error": "\(rejection.message)",
-                ])
-            channel.send([peer] + WireMessage.ack(id).encode())
-            perform(dispatcher.rejected(id, from: peer, now: clock.now))
-            return
+        var stored: StoredResult?
+        if result.signed {
+            let record = operation.documents[id.document]
+            switch await Self.check(body, of: id, document: record, against: configuration.signatureCheck, spool: registry.spool) {
+            case .success(let result):
+                stored = result
+            case .failure(let rejection):
+                // Not stored: the signer is told to forget it, and the job goes to another signer.
+                logger.warning(
+                    "signed result rejected",
+                    metadata: [
+                        "operation.id": "\(id.operationID)", "document.index": "\(id.document)",
+                        "job.attempt": "\(id.attempt)", "signer.id": "\(String(decoding: peer, as: UTF8.self))",
+                        "sign.error": "\(rejection.code)", "error": "\(rejection.message)",
+                    ])
+                channel.send([peer] + WireMessage.ack(id).encode())
+                perform(dispatcher.rejected(id, from: peer, now: clock.now))
+                return
+            }
         }
         let outcome: DocumentOutcome =
             result.signed ? .signed : .failed(code: result.signError ?? "SIGNING_FAILED", message: result.errorMessage)
         commit(
             .init(
-                recorded: .init(
-                    operationID: id.operationID, document: id.document, outcome: outcome, attempt: id.attempt),
-                signed: result.signed ? body : nil),
+                operationID: id.operationID, document: id.document, outcome: outcome, attempt: id.attempt,
+                result: stored),
             job: JobRef(operationID: id.operationID, document: id.document, contentDigest: result.contentDigest),
             ack: Ack(peer: peer, id: id))
     }
@@ -289,7 +290,7 @@ actor SignerHub: Service {
 
     /// Queues an outcome for the next group commit: everything that arrives while one
     /// transaction is being synced goes into the next one, then each result is ACKed.
-    private func commit(_ outcome: OperationRegistry.Outcome, job: JobRef, ack: Ack?) {
+    private func commit(_ outcome: RecordedOutcome, job: JobRef, ack: Ack?) {
         uncommitted.append((outcome, job, ack))
         guard !committing else { return }
         committing = true
@@ -324,20 +325,31 @@ actor SignerHub: Service {
     }
 
     /// Checks a signed result against its document, off the hub's actor (hashing and verifying
-    /// run on the shared pool while the hub goes on dispatching). Returns why it is rejected.
+    /// run on the shared pool while the hub goes on dispatching), and splits it for storage. A
+    /// CAdES signature is checked against the digest taken at intake, without reading the document
+    /// back; a PAdES one needs the document, its exact prefix.
     private nonisolated static func check(
-        _ signed: [UInt8], of id: WireMessage.JobID, signatureType: String, against check: SignatureCheck,
+        _ signed: [UInt8], of id: WireMessage.JobID, document: DocumentRecord, against check: SignatureCheck,
         spool: Spool
-    ) async -> SigningError? {
+    ) async -> Result<StoredResult, SigningError> {
+        let signatureType = document.signature.signatureType
+        if signatureType.uppercased() == "CADES", let digest = [UInt8](hex: document.contentDigest), digest.count == 32 {
+            do {
+                try check.checkCAdES(signed: signed, contentDigest: digest)
+                return .success(StoredResult(keepsInput: false, tail: signed))
+            } catch {
+                return .failure(error)
+            }
+        }
         guard let original = try? await BlockingIO.run({ try spool.read(spool.input(id.operationID, id.document)) })
         else {
-            return SigningError(code: SignatureCheck.rejectionCode, message: "the document's content is gone")
+            return .failure(SigningError(code: SignatureCheck.rejectionCode, message: "the document's content is gone"))
         }
         do {
             try check.check(signed: signed, original: original, signatureType: signatureType)
-            return nil
+            return .success(StoredResult(signed: signed, original: original))
         } catch {
-            return error
+            return .failure(error)
         }
     }
 }

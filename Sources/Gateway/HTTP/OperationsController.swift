@@ -100,8 +100,9 @@ struct OperationsController: Sendable {
                 "DOCUMENT_NOT_FOUND", "documents are numbered from 0 to \(operation.documents.count - 1)")
         }
         let record = operation.documents[index]
-        let path = registry.spool.output(operation.id, index)
-        guard record.status == .signed, let size = Self.fileSize(path) else {
+        guard record.status == .signed,
+            let signed = try await SpoolStreaming.SignedBytes.locate(operation.id, index, in: registry)
+        else {
             throw APIError(
                 status: .conflict, errorCode: "DOCUMENT_NOT_SIGNED",
                 causeMessage: "document \(index) is \(record.status.rawValue)")
@@ -111,8 +112,8 @@ struct OperationsController: Sendable {
         headers[.contentDisposition] = "attachment; filename=\"\(fileName.replacingOccurrences(of: "\"", with: ""))\""
         return Response(
             status: .ok, headers: headers,
-            body: ResponseBody(contentLength: size) { writer in
-                try await SpoolStreaming.copy(path, to: &writer, encode: false)
+            body: ResponseBody(contentLength: signed.size) { writer in
+                try await signed.write(to: &writer, encode: false)
                 try await writer.finish(nil)
             })
     }
@@ -151,12 +152,12 @@ struct OperationsController: Sendable {
 
     /// The finished operation with every signed document, written as it is read from the spool.
     private func resultResponse(_ operation: Operation) -> Response {
-        let spool = registry.spool
+        let registry = self.registry
         let view = view(operation)
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody { writer in
-                try await SpoolStreaming.writeResult(view, operation: operation, spool: spool, to: &writer)
+                try await SpoolStreaming.writeResult(view, operation: operation, registry: registry, to: &writer)
                 try await writer.finish(nil)
             })
     }
@@ -168,10 +169,6 @@ struct OperationsController: Sendable {
         if let id { headers[.location] = advertised.url("/v1/operations/\(id)") }
         if retryAfter { headers[.retryAfter] = "1" }
         return try .json(value, status: status, headers: headers)
-    }
-
-    static func fileSize(_ path: String) -> Int? {
-        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
     }
 
     /// `Prefer: wait=N` (RFC 7240).

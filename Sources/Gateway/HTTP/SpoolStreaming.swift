@@ -6,14 +6,94 @@ import Hummingbird
     import Glibc
 #endif
 
-/// Writes responses straight from spool files: a signed document as raw bytes, or a result's
-/// JSON with each document's base64 made chunk by chunk. No response is built whole in memory.
+/// Writes responses straight from the spool and the stored results: a signed document as raw
+/// bytes, or a result's JSON with each document's base64 made chunk by chunk. No response is
+/// built whole in memory.
 enum SpoolStreaming {
     /// Read size: a multiple of 3, so base64 chunks join without padding in between.
     static let chunkSize = 3 * 64 * 1024
 
-    /// Copies a file to the response, base64-encoded when `encode`.
-    static func copy(_ path: String, to writer: inout any ResponseBodyWriter, encode: Bool) async throws {
+    /// Where a signed document's bytes are: its stored result (after its input file when the
+    /// result keeps it), or a result file written by a build that kept results as files
+    /// (`spool/<id>/<n>.out`, docs/durability.md).
+    enum SignedBytes: Sendable {
+        case stored(StoredResult, input: String, inputSize: Int)
+        case file(String, size: Int)
+
+        var size: Int {
+            switch self {
+            case .stored(let result, _, let inputSize): result.size(inputSize: inputSize)
+            case .file(_, let size): size
+            }
+        }
+
+        /// Finds document `index`'s signed bytes; nil when none are stored.
+        static func locate(_ operationID: String, _ index: Int, in registry: OperationRegistry) async throws
+            -> SignedBytes?
+        {
+            let spool = registry.spool
+            if let stored = try await registry.result(operationID: operationID, document: index) {
+                let input = spool.input(operationID, index)
+                guard !stored.keepsInput else {
+                    guard let size = fileSize(input) else { return nil }
+                    return .stored(stored, input: input, inputSize: size)
+                }
+                return .stored(stored, input: input, inputSize: 0)
+            }
+            let legacy = spool.output(operationID, index)
+            return fileSize(legacy).map { .file(legacy, size: $0) }
+        }
+
+        /// Writes the bytes, base64-encoded when `encode`.
+        func write(to writer: inout any ResponseBodyWriter, encode: Bool) async throws {
+            var encoder = ChunkEncoder(base64: encode)
+            switch self {
+            case .stored(let result, let input, _):
+                if result.keepsInput { try await copy(input, to: &writer, encoder: &encoder) }
+                try await writer.write(ByteBuffer(bytes: encoder.next(result.tail[...])))
+            case .file(let path, _):
+                try await copy(path, to: &writer, encoder: &encoder)
+            }
+            let last = encoder.finish()
+            if !last.isEmpty { try await writer.write(ByteBuffer(bytes: last)) }
+        }
+    }
+
+    static func fileSize(_ path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int(info.st_size)
+    }
+
+    /// Base64 across chunks of any length: whole 3-byte groups go out, up to 2 bytes wait for the
+    /// next chunk (or `finish`). Without `base64`, bytes pass through.
+    struct ChunkEncoder {
+        let base64: Bool
+        private var carry: [UInt8] = []
+
+        init(base64: Bool) {
+            self.base64 = base64
+        }
+
+        mutating func next(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+            guard base64 else { return Array(bytes) }
+            if carry.isEmpty && bytes.count % 3 == 0 { return Base64.encodeToBytes(bytes: bytes) }
+            let joined = carry + bytes
+            let whole = joined.count - joined.count % 3
+            carry = Array(joined[whole...])
+            return Base64.encodeToBytes(bytes: joined[..<whole])
+        }
+
+        mutating func finish() -> [UInt8] {
+            defer { carry = [] }
+            return base64 && !carry.isEmpty ? Base64.encodeToBytes(bytes: carry) : []
+        }
+    }
+
+    /// Copies a file to the response through `encoder`.
+    static func copy(_ path: String, to writer: inout any ResponseBodyWriter, encoder: inout ChunkEncoder)
+        async throws
+    {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Spool.Problem("cannot open", path) }
         defer { close(fd) }
@@ -30,17 +110,16 @@ enum SpoolStreaming {
                 filled += n
             }
             if filled == 0 { return }
-            let slice = chunk[0..<filled]
-            let bytes = encode ? Base64.encodeToBytes(bytes: slice) : Array(slice)
-            try await writer.write(ByteBuffer(bytes: bytes))
+            try await writer.write(ByteBuffer(bytes: encoder.next(chunk[0..<filled])))
             if filled < chunkSize { return }
         }
     }
 
     /// The result JSON: the operation's view, then each document with its `signedContent` read
-    /// from the spool and encoded as it goes out.
+    /// from the spool and the stored results, encoded as it goes out.
     static func writeResult(
-        _ view: OperationView, operation: Operation, spool: Spool, to writer: inout any ResponseBodyWriter
+        _ view: OperationView, operation: Operation, registry: OperationRegistry,
+        to writer: inout any ResponseBodyWriter
     ) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -59,10 +138,12 @@ enum SpoolStreaming {
             var entry = [UInt8](try encoder.encode(document))
             entry.removeLast()  // the closing brace
             if index > 0 { entry.insert(UInt8(ascii: ","), at: 0) }
-            if operation.documents[index].status == .signed {
+            if operation.documents[index].status == .signed,
+                let signed = try await SignedBytes.locate(operation.id, index, in: registry)
+            {
                 entry += Array(#","signedContent":""#.utf8)
                 try await writer.write(ByteBuffer(bytes: entry))
-                try await copy(spool.output(operation.id, index), to: &writer, encode: true)
+                try await signed.write(to: &writer, encode: true)
                 try await writer.write(ByteBuffer(string: "\"}"))
             } else {
                 entry.append(UInt8(ascii: "}"))

@@ -29,7 +29,7 @@ actor OperationRegistry: Service {
     nonisolated let spool: Spool
     nonisolated let events: AsyncStream<OperationEvent>
     private let eventSink: AsyncStream<OperationEvent>.Continuation
-    private let store: any OperationStore
+    private nonisolated let store: any OperationStore
     private let logger: Logger
     private var table = OperationTable()
     private var waiters: [String: [UUID: CheckedContinuation<Void, Never>]] = [:]
@@ -209,54 +209,28 @@ actor OperationRegistry: Service {
 
     // MARK: - Results
 
-    /// One outcome to record, with the signed bytes when it is signed.
-    struct Outcome: Sendable {
-        var recorded: RecordedOutcome
-        var signed: [UInt8]?
-    }
-
-    /// Records a batch of outcomes: result files written and synced, then one transaction, then
+    /// Records a batch of outcomes, each signed one with its result, in one transaction, then in
     /// the table. Callers must not run two of these at once (the hub's commit loop is the one
     /// caller). Outcomes for documents already final, or whose operation is gone, change nothing.
-    func record(_ batch: [Outcome]) async throws {
+    func record(_ batch: [RecordedOutcome]) async throws {
         var seen = Set<JobKey>()
-        var kept: [Outcome] = []
+        var kept: [RecordedOutcome] = []
         for outcome in batch {
-            let key = JobKey(operationID: outcome.recorded.operationID, document: outcome.recorded.document)
+            let key = JobKey(operationID: outcome.operationID, document: outcome.document)
             guard seen.insert(key).inserted,
                 case .recorded = table.wouldRecord(operationID: key.operationID, document: key.document)
             else { continue }
             kept.append(outcome)
         }
         guard !kept.isEmpty else { return }
-        let spool = self.spool
-        let toWrite = kept
-        let written = try await BlockingIO.run {
-            var folders = Set<String>()
-            var files: [String] = []
-            var written: [Outcome] = []
-            for outcome in toWrite {
-                if let bytes = outcome.signed {
-                    let (id, document) = (outcome.recorded.operationID, outcome.recorded.document)
-                    guard try spool.writeResult(bytes, operationID: id, document: document) else { continue }
-                    folders.insert(id)
-                    files.append(spool.output(id, document))
-                }
-                written.append(outcome)
-            }
-            try Spool.sync(files)
-            for folder in folders { try? Spool.syncFolder(spool.folder(folder)) }
-            return written
-        }
         let now = Date()
         var counts: [String: Int] = [:]
-        for outcome in written { counts[outcome.recorded.operationID, default: 0] += 1 }
+        for outcome in kept { counts[outcome.operationID, default: 0] += 1 }
         let finished = counts.compactMap { id, count in
             table.waitingCount(id) == count ? (id: id, date: now) : nil
         }
-        try await store.record(written.map(\.recorded), finished: finished)
-        for outcome in written {
-            let recorded = outcome.recorded
+        try await store.record(kept, finished: finished)
+        for recorded in kept {
             if case .recorded(true) = table.record(
                 recorded.outcome, operationID: recorded.operationID, document: recorded.document,
                 attempt: recorded.attempt, at: now)
@@ -264,6 +238,11 @@ actor OperationRegistry: Service {
                 wakeAll(recorded.operationID)
             }
         }
+    }
+
+    /// A signed document's result as stored (nonisolated: reads run beside the commits).
+    nonisolated func result(operationID: String, document: Int) async throws -> StoredResult? {
+        try await store.result(operationID: operationID, document: document)
     }
 
     private struct JobKey: Hashable {

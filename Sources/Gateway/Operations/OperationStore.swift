@@ -1,14 +1,18 @@
 import Foundation
 
 /// Persists the operation table: the rows that say which operations exist and where each
-/// document stands. Documents' and results' bytes live in the `Spool`; a row naming a file
-/// commits only after the file is synced. `SQLiteOperationStore` is the mechanism.
+/// document stands, and each signed result (what it adds to its document: docs/durability.md).
+/// Documents' bytes live in the `Spool`; a row naming a file commits only after the file is
+/// synced. `SQLiteOperationStore` is the mechanism.
 protocol OperationStore: Sendable {
     /// Everything persisted (recovery at start): live operations and the tombstones of retired ones.
     func load() async throws -> (operations: [Operation], tombstones: [Tombstone])
     func insert(_ operation: Operation) async throws
-    /// Records outcomes in one transaction (group commit); `finished` operations get their end date.
+    /// Records outcomes and their results in one transaction (group commit); `finished`
+    /// operations get their end date.
     func record(_ outcomes: [RecordedOutcome], finished: [(id: String, date: Date)]) async throws
+    /// A signed document's stored result; nil when none is stored.
+    func result(operationID: String, document: Int) async throws -> StoredResult?
     /// Forgets operations' documents and results, keeping a tombstone so they answer 410.
     func retire(_ ids: [String], as retirement: Retirement, at date: Date) async throws
     /// Drops tombstones retired before `date` (afterwards those ids answer 404).
@@ -33,12 +37,13 @@ struct Tombstone: Sendable, Equatable {
     var date: Date
 }
 
-/// One document's outcome as it is persisted.
+/// One document's outcome as it is persisted, with its result when it is signed.
 struct RecordedOutcome: Sendable, Equatable {
     var operationID: String
     var document: Int
     var outcome: DocumentOutcome
     var attempt: Int
+    var result: StoredResult? = nil
 }
 
 /// One document to sign, as the dispatcher queues it.

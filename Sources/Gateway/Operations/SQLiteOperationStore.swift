@@ -3,10 +3,11 @@ import Foundation
 import GRDB
 
 /// The operation table in an SQLite file (WAL, `synchronous=FULL`) through GRDB: every commit is
-/// on disk when it returns. Writes run on GRDB's own serial queue, never on the cooperative pool.
-/// The schema is versioned by GRDB's migrator from the first version (docs/operations.md).
+/// on disk when it returns. Writes run on GRDB's own serial queue, reads on a pool of readers
+/// beside it (WAL), never on the cooperative pool. The schema is versioned by GRDB's migrator
+/// from the first version (docs/durability.md).
 final class SQLiteOperationStore: OperationStore {
-    private let database: DatabaseQueue
+    private let database: DatabasePool
 
     init(path: String) throws {
         var configuration = Configuration()
@@ -15,7 +16,7 @@ final class SQLiteOperationStore: OperationStore {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        database = try DatabaseQueue(path: path, configuration: configuration)
+        database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
     }
 
@@ -54,6 +55,15 @@ final class SQLiteOperationStore: OperationStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        // A signed result is kept in its row (docs/durability.md): what it adds after the input
+        // when it keeps the input as its prefix (PAdES), or the whole result (a CAdES .p7s).
+        migrator.registerMigration("2-stored-results") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE document ADD COLUMN resultKeepsInput INTEGER;
+                    ALTER TABLE document ADD COLUMN result BLOB;
+                    """)
+        }
         return migrator
     }
 
@@ -82,7 +92,12 @@ final class SQLiteOperationStore: OperationStore {
             }
             let decoder = JSONDecoder()
             for row in try Row.fetchAll(
-                db, sql: "SELECT * FROM document ORDER BY operationID, position")
+                db,
+                sql: """
+                    SELECT operationID, externalReference, name, contentType, signature, contentDigest,
+                        contentLength, status, signError, errorMessage, attempts
+                        FROM document ORDER BY operationID, position
+                    """)
             {
                 let operationID: String = row["operationID"]
                 guard operations[operationID] != nil else { continue }
@@ -136,7 +151,8 @@ final class SQLiteOperationStore: OperationStore {
         try await database.write { db in
             let statement = try db.cachedStatement(
                 sql: """
-                    UPDATE document SET status = ?, signError = ?, errorMessage = ?, attempts = ?
+                    UPDATE document SET status = ?, signError = ?, errorMessage = ?, attempts = ?,
+                        resultKeepsInput = ?, result = ?
                         WHERE operationID = ? AND position = ?
                     """)
             for recorded in outcomes {
@@ -146,13 +162,24 @@ final class SQLiteOperationStore: OperationStore {
                     case .failed(let code, let message): (.errorSigning, code, message)
                     }
                 try statement.execute(arguments: [
-                    status.rawValue, code, message, recorded.attempt, recorded.operationID, recorded.document,
+                    status.rawValue, code, message, recorded.attempt, recorded.result?.keepsInput,
+                    recorded.result.map { Data($0.tail) }, recorded.operationID, recorded.document,
                 ])
             }
             let end = try db.cachedStatement(sql: "UPDATE operation SET finishedDate = ? WHERE id = ?")
             for (id, date) in finished {
                 try end.execute(arguments: [date, id])
             }
+        }
+    }
+
+    func result(operationID: String, document: Int) async throws -> StoredResult? {
+        try await database.read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT resultKeepsInput, result FROM document WHERE operationID = ? AND position = ?",
+                arguments: [operationID, document])
+            guard let row, let tail = row["result"] as Data? else { return nil }
+            return StoredResult(keepsInput: row["resultKeepsInput"] ?? false, tail: [UInt8](tail))
         }
     }
 

@@ -12,10 +12,11 @@ import Signing
 ///
 ///     spool/incoming/<token>/<n>.in   a request being received (deleted at start: never accepted)
 ///     spool/<operation id>/<n>.in     document n as the client sent it
-///     spool/<operation id>/<n>.out    its signed result (PAdES document or CAdES .p7s)
+///     spool/<operation id>/<n>.out    its signed result, from builds before results were kept
+///                                     in their rows (read, never written any more)
 ///
 /// A file is written and synced, and its folder synced, before the database row that names it
-/// commits. Methods block on the file system: call them through `BlockingIO` when they sync.
+/// commits. A signed result is stored in its row as what it adds to its input (`StoredResult`). Methods block on the file system: call them through `BlockingIO` when they sync.
 struct Spool: Sendable {
     let root: String
     var incomingRoot: String { root + "/incoming" }
@@ -61,18 +62,6 @@ struct Spool: Sendable {
         guard rename(incoming.path, target) == 0 else { throw Problem("cannot move to", target) }
         try Self.syncFolder(root)
         try Self.syncFolder(incomingRoot)
-    }
-
-    /// Writes a result file, not yet synced (`sync` the batch's files, then their folders).
-    /// Returns false when the operation's folder is gone (deleted or purged meanwhile).
-    func writeResult(_ bytes: [UInt8], operationID: String, document: Int) throws -> Bool {
-        let path = output(operationID, document)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        if fd < 0 && errno == ENOENT { return false }
-        guard fd >= 0 else { throw Problem("cannot create", path) }
-        defer { close(fd) }
-        try Self.writeAll(fd, bytes, path: path)
-        return true
     }
 
     /// Syncs files' data to disk, many at once: concurrent syncs share the file system's journal

@@ -24,7 +24,7 @@ extension SignatureCheck {
         var hasher = SHA256()
         hasher.update(data: signed[0..<a])
         hasher.update(data: signed[b..<(b + c)])
-        try check(cms, contentDigest: hasher.finalize())
+        try check(cms, contentDigest: Array(hasher.finalize()))
     }
 
     static func startsWith(_ bytes: [UInt8], _ prefix: [UInt8]) -> Bool {

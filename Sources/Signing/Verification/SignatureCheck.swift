@@ -66,12 +66,18 @@ public struct SignatureCheck: Sendable {
     }
 
     func checkCAdES(signed: [UInt8], original: [UInt8]) throws(SigningError) {
+        try checkCAdES(signed: signed, contentDigest: Array(SHA256.hash(data: original)))
+    }
+
+    /// Checks a detached CAdES signature of content known by its SHA-256 (32 bytes): the content
+    /// itself is not needed.
+    public func checkCAdES(signed: [UInt8], contentDigest: [UInt8]) throws(SigningError) {
         let cms = try SignedCMS(der: signed[...])
-        try check(cms, contentDigest: SHA256.hash(data: original))
+        try check(cms, contentDigest: contentDigest)
     }
 
     /// The checks common to CAdES and PAdES: algorithms, attributes, identity, signature.
-    func check(_ cms: SignedCMS, contentDigest: SHA256.Digest) throws(SigningError) {
+    func check(_ cms: SignedCMS, contentDigest: [UInt8]) throws(SigningError) {
         guard cms.digestAlgorithm == OID.sha256 else {
             throw .signatureRejected("the digest algorithm is not SHA-256")
         }

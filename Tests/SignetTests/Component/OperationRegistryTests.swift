@@ -50,9 +50,10 @@ struct OperationRegistryTests {
         return try await registry.admit(operation, incoming: incoming)
     }
 
-    func signed(_ id: String, _ document: Int, _ bytes: [UInt8]) -> OperationRegistry.Outcome {
+    func signed(_ id: String, _ document: Int, _ bytes: [UInt8]) -> RecordedOutcome {
         .init(
-            recorded: .init(operationID: id, document: document, outcome: .signed, attempt: 1), signed: bytes)
+            operationID: id, document: document, outcome: .signed, attempt: 1,
+            result: StoredResult(keepsInput: false, tail: bytes))
     }
 
     @Test func whatWasAdmittedAndRecordedIsThereAfterReopening() async throws {
@@ -75,7 +76,7 @@ struct OperationRegistryTests {
         }
         #expect(operation.documents.map(\.status) == [.signed, .received])
         #expect(operation.documents[1].contentLength == 2)
-        #expect(try reopened.spool.read(reopened.spool.output("op1", 0)) == [9, 9])
+        #expect(try await reopened.result(operationID: "op1", document: 0) == .init(keepsInput: false, tail: [9, 9]))
         #expect(await reopened.lookup(id: "op1", clientID: "bob") == .unknown)
         // The same request with the same key is the same operation, across the restart.
         guard
@@ -89,12 +90,11 @@ struct OperationRegistryTests {
         // A result for a final document, or an unknown operation, changes nothing.
         try await reopened.record([
             signed("op1", 0, [7]), signed("nope", 0, [7]),
-            .init(
-                recorded: .init(operationID: "op1", document: 1, outcome: .failed(code: "X", message: nil), attempt: 2)),
+            .init(operationID: "op1", document: 1, outcome: .failed(code: "X", message: nil), attempt: 2),
         ])
         guard case .live(let done) = await reopened.lookup(id: "op1", clientID: "alice") else { return }
         #expect(done.isFinished && done.documents.map(\.status) == [.signed, .errorSigning])
-        #expect(try reopened.spool.read(reopened.spool.output("op1", 0)) == [9, 9])
+        #expect(try await reopened.result(operationID: "op1", document: 0) == .init(keepsInput: false, tail: [9, 9]))
         let third = try open()
         _ = try await third.recover()
         guard case .live(let persisted) = await third.lookup(id: "op1", clientID: "alice") else {
