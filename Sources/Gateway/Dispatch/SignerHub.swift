@@ -255,7 +255,9 @@ actor SignerHub: Service {
         var stored: StoredResult?
         if result.signed {
             let record = operation.documents[id.document]
-            switch await Self.check(body, of: id, document: record, against: configuration.signatureCheck, spool: registry.spool) {
+            let checked = await Self.check(
+                body, of: id, document: record, against: configuration.signatureCheck, spool: registry.spool)
+            switch checked {
             case .success(let result):
                 stored = result
             case .failure(let rejection):
@@ -333,7 +335,8 @@ actor SignerHub: Service {
         spool: Spool
     ) async -> Result<StoredResult, SigningError> {
         let signatureType = document.signature.signatureType
-        if signatureType.uppercased() == "CADES", let digest = [UInt8](hex: document.contentDigest), digest.count == 32 {
+        if signatureType.uppercased() == "CADES", let digest = [UInt8](hex: document.contentDigest), digest.count == 32
+        {
             do {
                 try check.checkCAdES(signed: signed, contentDigest: digest)
                 return .success(StoredResult(keepsInput: false, tail: signed))
