@@ -6,7 +6,7 @@ import ServiceLifecycle
 enum OperationEvent: Sendable {
     /// Documents of a newly admitted operation, to sign.
     case admitted([JobRef])
-    /// An operation was deleted or purged: its queued jobs are void.
+    /// An operation was deleted or purged, or could not be stored: its queued jobs are void.
     case retired(String)
 }
 
@@ -112,7 +112,8 @@ actor OperationRegistry: Service {
 
     /// Admits a received operation whose documents are in `incoming`: on `created` its files are
     /// in the spool and its rows committed (the caller may answer 202); otherwise `incoming` is
-    /// discarded.
+    /// discarded. Its documents go to the dispatcher as soon as they are in the spool, before the
+    /// commit (results wait for it).
     func admit(_ operation: Operation, incoming: IncomingFolder) async throws -> OperationTable.Admission {
         let decision = table.decide(operation)
         switch decision {
@@ -124,33 +125,57 @@ actor OperationRegistry: Service {
             }
             table.insert(created)
             committing[created.id] = []
+            let spool = self.spool
             do {
-                let spool = self.spool
-                try await BlockingIO.run { try spool.accept(incoming, as: created.id) }
-                try await store.insert(created)
+                try await BlockingIO.run { try spool.moveIn(incoming, as: created.id) }
             } catch {
                 incoming.discard()
-                spool.remove(created.id)
-                table.remove(created.id)
-                for waiter in committing.removeValue(forKey: created.id) ?? [] { waiter.resume(returning: false) }
+                abandon(created.id)
                 throw error
             }
-            for waiter in committing.removeValue(forKey: created.id) ?? [] { waiter.resume(returning: true) }
+            // Signing starts while the files and rows are made durable: the sync costs about what
+            // the disk takes to write the documents, and signers need not wait for it. Their
+            // results wait in `record` until the rows are committed.
             let jobs = created.documents.indices.filter { created.documents[$0].status == .received }.map {
                 JobRef(created, document: $0)
             }
             if !jobs.isEmpty { eventSink.yield(.admitted(jobs)) }
+            do {
+                try await BlockingIO.run { try spool.syncAccepted(incoming, as: created.id) }
+                try await store.insert(created)
+            } catch {
+                if !jobs.isEmpty { eventSink.yield(.retired(created.id)) }
+                abandon(created.id)
+                throw error
+            }
+            for waiter in committing.removeValue(forKey: created.id) ?? [] { waiter.resume(returning: true) }
             return decision
         case .existing(let existing):
             incoming.discard()
-            if committing[existing.id] != nil {
-                let committed = await withCheckedContinuation { committing[existing.id]?.append($0) }
-                guard committed else { throw Refusal.storageFailed }
-            }
+            guard await committed(existing.id) else { throw Refusal.storageFailed }
             return .existing(table.operations[existing.id] ?? existing)
         case .conflict:
             incoming.discard()
             return decision
+        }
+    }
+
+    /// An operation that could not be stored: it never existed.
+    private func abandon(_ id: String) {
+        spool.remove(id)
+        table.remove(id)
+        for waiter in committing.removeValue(forKey: id) ?? [] { waiter.resume(returning: false) }
+    }
+
+    /// Waits until `id`'s rows are committed, if they are being committed; false if they never were.
+    private func committed(_ id: String) async -> Bool {
+        guard committing[id] != nil else { return true }
+        return await withCheckedContinuation { continuation in
+            if committing[id] != nil {
+                committing[id]?.append(continuation)
+            } else {
+                continuation.resume(returning: table.operations[id] != nil)
+            }
         }
     }
 
@@ -213,6 +238,9 @@ actor OperationRegistry: Service {
     /// the table. Callers must not run two of these at once (the hub's commit loop is the one
     /// caller). Outcomes for documents already final, or whose operation is gone, change nothing.
     func record(_ batch: [RecordedOutcome]) async throws {
+        // A result can arrive before its operation's rows commit (signing starts at once): it
+        // waits for them; one whose operation could not be stored is dropped below.
+        for id in Set(batch.map(\.operationID)) { _ = await committed(id) }
         var seen = Set<JobKey>()
         var kept: [RecordedOutcome] = []
         for outcome in batch {

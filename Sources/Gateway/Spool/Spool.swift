@@ -50,16 +50,21 @@ struct Spool: Sendable {
         return IncomingFolder(path: path)
     }
 
-    /// Moves a received request's folder to its operation's place and syncs the spool folder:
-    /// afterwards its files survive a crash under the operation's name.
-    func accept(_ incoming: IncomingFolder, as operationID: String) throws {
-        // Most files were synced while the rest of the body arrived; the check below is then cheap.
-        try incoming.syncs.wait()
-        let files = try FileManager.default.contentsOfDirectory(atPath: incoming.path).map { "\(incoming.path)/\($0)" }
-        try Self.sync(files)
-        try Self.syncFolder(incoming.path)
+    /// Moves a received request's folder to its operation's place. Not durable yet: signers may
+    /// read its documents, but nothing about it is committed before `syncAccepted` (a crash in
+    /// between leaves a folder no row names, removed at start).
+    func moveIn(_ incoming: IncomingFolder, as operationID: String) throws {
         let target = folder(operationID)
         guard rename(incoming.path, target) == 0 else { throw Problem("cannot move to", target) }
+    }
+
+    /// Makes a moved-in folder durable: its files' data, the folder, and its name in the spool.
+    func syncAccepted(_ incoming: IncomingFolder, as operationID: String) throws {
+        // Most files were synced while the rest of the body arrived; the check below is then cheap.
+        try incoming.syncs.wait()
+        let target = folder(operationID)
+        try Self.sync(try FileManager.default.contentsOfDirectory(atPath: target).map { "\(target)/\($0)" })
+        try Self.syncFolder(target)
         try Self.syncFolder(root)
         try Self.syncFolder(incomingRoot)
     }

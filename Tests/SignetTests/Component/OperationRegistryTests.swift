@@ -191,4 +191,98 @@ struct OperationRegistryTests {
         try await registry.record([signed("a", 0, [1]), signed("a", 1, [2])])
         try await registry.reserve(clientID: "alice")
     }
+
+    /// Documents go to the signers before the operation's rows commit: a result that comes back
+    /// meanwhile waits for the commit and is then recorded; when the commit fails the jobs are
+    /// retired, the result is dropped and nothing of the operation stays.
+    @Test func signingStartsBeforeTheCommitAndItsResultsWaitForIt() async throws {
+        let sqlite = try SQLiteOperationStore(path: workspace.path("operations.sqlite"))
+        let store = GatedStore(sqlite)
+        var logger = Logger(label: "test.registry")
+        logger.logLevel = .warning
+        let registry = OperationRegistry(
+            configuration: .init(), store: store, spool: try Spool(root: workspace.path("spool")), logger: logger)
+        _ = try await registry.recover()
+        var events = registry.events.makeAsyncIterator()
+
+        let admission = Task { try await admit(registry, id: "early", contents: [[1, 2], [3]]) }
+        guard case .admitted(let jobs) = await events.next() else {
+            Issue.record("no admitted event before the commit")
+            return
+        }
+        #expect(jobs.map(\.document) == [0, 1])
+        #expect(try registry.spool.read(registry.spool.input("early", 1)) == [3])
+        // Not committed yet: unknown to clients, and a result waits.
+        #expect(await registry.lookup(id: "early", clientID: "alice") == .unknown)
+        let recording = Task { try await registry.record([signed("early", 0, [7])]) }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await sqlite.result(operationID: "early", document: 0) == nil)
+        await store.open()
+        guard case .created = try await admission.value else {
+            Issue.record("not created")
+            return
+        }
+        try await recording.value
+        #expect(try await sqlite.result(operationID: "early", document: 0) == .init(keepsInput: false, tail: [7]))
+
+        await store.fail()
+        let failing = Task { try await admit(registry, id: "lost", contents: [[4]]) }
+        guard case .admitted = await events.next() else {
+            Issue.record("no admitted event")
+            return
+        }
+        let dropped = Task { try await registry.record([signed("lost", 0, [8])]) }
+        await store.open()
+        await #expect(throws: GatedStore.Failure.self) { _ = try await failing.value }
+        guard case .retired("lost") = await events.next() else {
+            Issue.record("the failed operation's jobs were not retired")
+            return
+        }
+        try await dropped.value
+        #expect(await registry.lookup(id: "lost", clientID: "alice") == .unknown)
+        #expect(!FileManager.default.fileExists(atPath: registry.spool.folder("lost")))
+        #expect(try await sqlite.result(operationID: "lost", document: 0) == nil)
+    }
+}
+
+/// A store whose inserts wait until the test opens the gate, and fail when told to.
+actor GatedStore: OperationStore {
+    struct Failure: Error {}
+    let inner: SQLiteOperationStore
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var isOpen = false
+    private var failing = false
+
+    init(_ inner: SQLiteOperationStore) { self.inner = inner }
+
+    func open() {
+        isOpen = true
+        for waiter in waiting { waiter.resume() }
+        waiting = []
+    }
+
+    func fail() {
+        failing = true
+        isOpen = false
+    }
+
+    func insert(_ operation: Gateway.Operation) async throws {
+        if !isOpen { await withCheckedContinuation { waiting.append($0) } }
+        if failing { throw Failure() }
+        try await inner.insert(operation)
+    }
+
+    func load() async throws -> (operations: [Gateway.Operation], tombstones: [Tombstone]) { try await inner.load() }
+    func record(_ outcomes: [RecordedOutcome], finished: [(id: String, date: Date)]) async throws {
+        try await inner.record(outcomes, finished: finished)
+    }
+    func result(operationID: String, document: Int) async throws -> StoredResult? {
+        try await inner.result(operationID: operationID, document: document)
+    }
+    func retire(_ ids: [String], as retirement: Retirement, at date: Date) async throws {
+        try await inner.retire(ids, as: retirement, at: date)
+    }
+    func forgetTombstones(retiredBefore date: Date) async throws {
+        try await inner.forgetTombstones(retiredBefore: date)
+    }
 }
