@@ -130,6 +130,19 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(
+            name: "CSCTests",
+            dependencies: [
+                "CSC", "CSCSimulator", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .testTarget(
             name: "SignetTests",
             dependencies: [
                 "Common", "PDF", "Signing", "Gateway", "Signer", "TestSupport",
