@@ -73,14 +73,13 @@ public final class CSCService: Sendable {
             }
             tls.additionalTrustRoots = [.certificates(certificates)]
         }
-        var http = HTTPClient.Configuration(
+        let http = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
             timeout: .init(
                 connect: .nanoseconds(configuration.connectTimeout.totalNanoseconds),
                 read: .nanoseconds(configuration.requestTimeout.totalNanoseconds)),
             proxy: configuration.proxy.map { .server(host: $0.host, port: $0.port) })
-        http.httpVersion = .http1Only
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
         self.requestTimeout = configuration.requestTimeout
         self.logger = logger

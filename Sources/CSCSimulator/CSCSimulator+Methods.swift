@@ -186,16 +186,10 @@ extension CSCSimulator {
         guard decoded.count <= owned.credential.multisign else {
             return refuse("Too many hashes: the credential signs at most \(owned.credential.multisign) per call")
         }
-        if owned.credential.authMode == .explicit {
-            guard let sad = request.sad, !sad.isEmpty else {
-                return refuse("Missing (or invalid type) string parameter SAD")
-            }
-            switch await state.spend(sad, client: client, credentialID: request.credentialID, hashes: decoded) {
-            case .ok: break
-            case .unknown: return refuse("Invalid parameter SAD")
-            case .expired: return refuse("SAD expired")
-            case .hashNotAuthorized: return refuse("Hash is not authorized by the SAD")
-            }
+        if owned.credential.authMode == .explicit,
+            let refusal = await spendSAD(request.sad, client: client, credentialID: request.credentialID, on: decoded)
+        {
+            return refuse(refusal)
         }
         var signatures: [String] = []
         for hash in decoded {
@@ -209,6 +203,20 @@ extension CSCSimulator {
             signatures.append(Data(signature).base64EncodedString())
         }
         return .json(SignHashResponse(signatures: signatures), hashLengths: lengths)
+    }
+
+    /// Spends an explicit credential's SAD on `hashes`; the refusal's description when it
+    /// does not cover them.
+    private func spendSAD(_ sad: String?, client: String, credentialID: String, on hashes: [[UInt8]]) async
+        -> String?
+    {
+        guard let sad, !sad.isEmpty else { return "Missing (or invalid type) string parameter SAD" }
+        switch await state.spend(sad, client: client, credentialID: credentialID, hashes: hashes) {
+        case .ok: return nil
+        case .unknown: return "Invalid parameter SAD"
+        case .expired: return "SAD expired"
+        case .hashNotAuthorized: return "Hash is not authorized by the SAD"
+        }
     }
 
     static func basicCredentials(_ headers: HTTPFields) -> (id: String, secret: String)? {
