@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "signet-signer", targets: ["Signer"]),
         // libFuzzer over the whole document-signing path (scripts/fuzz.sh signing).
         .executable(name: "signing-fuzz", targets: ["SigningFuzz"]),
+        // A CSC API v2 service with software keys: a test double for tests and compose stacks.
+        .executable(name: "signet-csc-sim", targets: ["CSCSimulatorMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -82,6 +84,38 @@ let package = Package(
                 .product(name: "MultipartKit", package: "multipart-kit"),
             ]
         ),
+        .target(
+            name: "CSC",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .target(
+            name: "CSCSimulator",
+            dependencies: [
+                "CSC",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .executableTarget(
+            name: "CSCSimulatorMain",
+            dependencies: [
+                "CSCSimulator",
+                "Common",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "SigningFuzz",
             dependencies: ["Common", "Signing"]
@@ -94,6 +128,19 @@ let package = Package(
             name: "PDFTests",
             dependencies: ["PDF", "Signing", "Common", "TestSupport"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "CSCTests",
+            dependencies: [
+                "CSC", "CSCSimulator", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
         ),
         .testTarget(
             name: "SignetTests",
