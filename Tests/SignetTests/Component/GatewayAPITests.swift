@@ -302,6 +302,8 @@ struct GatewayAPITests {
                 signer.send(.ready(.init(signerID: signer.id, credit: 1, pid: 1, host: "test")))
                 let job = try await signer.nextJob()
                 #expect(job.operationID == id && job.document == 0 && job.attempt == attempt)
+                // The job names the client service whose operation it is: its backend signs as that client.
+                #expect(job.clientService == "alice")
                 signer.send(.disconnect(reason: "gone"))
                 await signer.close()
             }
