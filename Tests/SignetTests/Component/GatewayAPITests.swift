@@ -464,7 +464,8 @@ struct GatewayAPITests {
                 let (job, body) = try await third.nextJobWithBody()
                 #expect(job.document != poison.document && job.attempt == 2)
                 #expect(try await signers().first?["jobsInFlight"] as? Int == 1, "a suspect ran beside another job")
-                let signed = try await signer.sign(body, parameters: job.signature, expectedDigest: job.contentDigest)
+                let signed = try await signer.sign(
+                    body, parameters: job.signature, client: job.clientService ?? "", expectedDigest: job.contentDigest)
                 third.send(.result(.init(job: job, signed: true), body: signed))
             }
             let status = try await Self.waitForCompletion(id, client: client)
