@@ -56,7 +56,7 @@ test: test-deps lint
 # The concurrency-heavy tests under ThreadSanitizer, with TSan-built gateway and signer binaries:
 # every end-to-end suite (named *EndToEndTests) and the in-process ones that run threads. A
 # sanitizer report from any process a test started fails that test (its log is scanned).
-TSAN_TESTS := SignetTests\.(ZMQChannelTests|SignerSessionTests|DispatcherTests|GatewayAPITests|TimestampTests|[A-Za-z]+EndToEndTests)/
+TSAN_TESTS := SignetTests\.(ZMQChannelTests|SignerSessionTests|DispatcherTests|DigestBatcherTests|SigningPipelineTests|GatewayAPITests|TimestampTests|[A-Za-z]+EndToEndTests)/
 test-tsan: test-deps
 	swift build --build-tests --sanitize=thread --scratch-path .build-tsan
 	SIGNET_BIN_DIR=$(CURDIR)/.build-tsan/debug swift test --skip-build --no-parallel --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_TESTS)'

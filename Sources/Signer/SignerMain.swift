@@ -58,8 +58,11 @@ struct SignerMain {
     }
 }
 
-/// One `SignerSession` per gateway, sharing the key; SIGTERM and SIGINT drain them.
-func buildServiceGroup(configuration: SignerConfiguration, backend: LocalKeyBackend, logger: Logger) -> ServiceGroup {
+/// One `SignerSession` per gateway, sharing the signing backend (and so its batches); SIGTERM and
+/// SIGINT drain them.
+func buildServiceGroup(configuration: SignerConfiguration, backend: any SigningBackend, logger: Logger)
+    -> ServiceGroup
+{
     let context = ZMQContext()
     let signer = DocumentSigner(
         backend: backend, timestampAuthority: configuration.tsaURL.map { TimestampAuthority(url: $0) })

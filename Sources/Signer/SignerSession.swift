@@ -156,7 +156,8 @@ actor SignerSession: Service {
         WireMessage.Result, [UInt8]
     ) {
         do {
-            let signed = try await signer.sign(body, parameters: job.signature, expectedDigest: job.contentDigest)
+            let signed = try await signer.sign(
+                body, parameters: job.signature, client: job.clientService ?? "", expectedDigest: job.contentDigest)
             return (.init(job: job, signed: true), signed)
         } catch let error as SigningError {
             return (.init(job: job, signed: false, signError: error.code, errorMessage: error.message), [])

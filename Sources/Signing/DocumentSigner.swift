@@ -2,23 +2,34 @@ import Common
 import Crypto
 import Foundation
 
-/// Signs one document as its job asks. Every failure is a `SigningError` with a stable code.
+/// Signs one document as its job asks, for the client service the job names, with any signing
+/// backend (docs/signing.md). Every failure is a `SigningError` with a stable code.
+///
+/// CAdES and PAdES share one pipeline, so concurrent documents of one client are signed in
+/// batches when the backend takes several digests per call.
 public struct DocumentSigner: Sendable {
     let cades: CAdESSigner
     let pades: PAdESSigner
     let timestampAuthority: TimestampAuthority?
 
-    public init(backend: LocalKeyBackend, timestampAuthority: TimestampAuthority? = nil) {
-        self.cades = CAdESSigner(backend: backend)
-        self.pades = PAdESSigner(backend: backend)
+    /// `batchDelay`: how long a signature request waits for others of the same client before
+    /// its batch goes to the backend (no wait when the backend signs one digest per call).
+    public init(
+        backend: any SigningBackend, timestampAuthority: TimestampAuthority? = nil,
+        batchDelay: Duration = .milliseconds(5)
+    ) {
+        let pipeline = SigningPipeline(backend: backend, batchDelay: batchDelay)
+        self.cades = CAdESSigner(pipeline: pipeline)
+        self.pades = PAdESSigner(pipeline: pipeline)
         self.timestampAuthority = timestampAuthority
     }
 
-    /// The signed content: a `.p7s` for CAdES, the signed PDF for PAdES.
-    /// `expectedDigest` (hex SHA-256, as jobs carry it) is checked first; the content is hashed
-    /// once, and CAdES signs that same digest.
+    /// The signed content for `client` (a client service id): a `.p7s` for CAdES, the signed PDF
+    /// for PAdES. `expectedDigest` (hex SHA-256, as jobs carry it) is checked first; the content
+    /// is hashed once, and CAdES signs that same digest.
     public func sign(
-        _ content: [UInt8], parameters: SignatureParameters, expectedDigest: String? = nil, at time: Date = Date()
+        _ content: [UInt8], parameters: SignatureParameters, client: String, expectedDigest: String? = nil,
+        at time: Date = Date()
     ) async throws -> [UInt8] {
         let digest = SHA256.hash(data: content)
         if let expectedDigest, digest.hexString != expectedDigest {
@@ -28,9 +39,10 @@ public struct DocumentSigner: Sendable {
         let timestamp = try timestampAuthority(for: parameters)
         switch parameters.signatureType.uppercased() {
         case "CADES":
-            return try await cades.sign(digest: digest, at: time, timestamp: timestamp)
+            return try await cades.sign(digest: digest, client: client, at: time, timestamp: timestamp)
         case "PADES":
-            return try await pades.sign(content, parameters: parameters, at: time, timestamp: timestamp)
+            return try await pades.sign(
+                content, parameters: parameters, client: client, at: time, timestamp: timestamp)
         default:
             throw SigningError(
                 code: "UNSUPPORTED_SIGNATURE_TYPE",

@@ -6,60 +6,92 @@ import PDF
 /// PAdES baseline B-B signatures: an incremental update of the PDF (the original bytes stay an
 /// exact prefix) whose `/Contents` holds a CMS with content-type, message-digest and ESS
 /// signing-certificate-v2, and no signing-time (the time is the PDF's `/M`).
+///
+/// Prepare is the update with its `/Contents` hole sized from the identity's chain, and the
+/// signed attributes over its byte ranges; then the shared pipeline (hash, sign, verify,
+/// assemble); then the CMS is embedded. A CMS that does not fit makes the hole grow once, and
+/// the document is prepared and signed again.
 public struct PAdESSigner: Sendable {
-    let backend: LocalKeyBackend
-    let builder: CMSBuilder
+    let pipeline: SigningPipeline
     /// The first `/Contents` size; nil estimates it from the chain (tests set it to force a regrow).
     let initialContentsCapacity: Int?
 
-    public init(backend: LocalKeyBackend, initialContentsCapacity: Int? = nil) {
-        self.backend = backend
-        self.builder = CMSBuilder(certificates: backend.chain)
+    public init(backend: any SigningBackend, initialContentsCapacity: Int? = nil) {
+        self.init(pipeline: SigningPipeline(backend: backend), initialContentsCapacity: initialContentsCapacity)
+    }
+
+    init(pipeline: SigningPipeline, initialContentsCapacity: Int? = nil) {
+        self.pipeline = pipeline
         self.initialContentsCapacity = initialContentsCapacity
     }
 
     /// Room for the CMS: the chain as embedded, the signature and attributes, a timestamp token
     /// (its own certificates included) when one is asked for, and slack.
-    func initialCapacity(timestamped: Bool) -> Int {
-        initialContentsCapacity ?? backend.chain.reduce(0) { $0 + $1.der.count } + 1536 + (timestamped ? 6144 : 0)
+    func initialCapacity(chain: [CertificateDER], timestamped: Bool) -> Int {
+        initialContentsCapacity ?? chain.reduce(0) { $0 + $1.der.count } + 1536 + (timestamped ? 6144 : 0)
     }
 
-    /// Signs `pdf` (B-B, or B-T with a time-stamping authority) and returns the signed PDF.
+    /// Signs `pdf` for `client` (B-B, or B-T with a time-stamping authority) and returns the
+    /// signed PDF.
     public func sign(
-        _ pdf: [UInt8], parameters: SignatureParameters, at time: Date = Date(), timestamp: TimestampAuthority? = nil
+        _ pdf: [UInt8], parameters: SignatureParameters, client: String, at time: Date = Date(),
+        timestamp: TimestampAuthority? = nil
     ) async throws -> [UInt8] {
         let visible = try Self.visibleSignature(parameters.visibleSignature)
-        var capacity = initialCapacity(timestamped: timestamp != nil)
+        let signatory = try await pipeline.signatory(for: client)
+        var capacity = initialCapacity(chain: signatory.identity.chain, timestamped: timestamp != nil)
         // Sized from the real chain; if the CMS still does not fit, grow once and sign again.
         for _ in 0..<2 {
             let request = PDFSignatureRequest(
                 signingTime: time, reason: parameters.reason, location: parameters.location,
-                signerName: backend.signerName, contentsCapacity: capacity, visible: visible)
-            var prepared: PreparedPDF
-            do {
-                prepared = try PDFSigner.prepare(pdf, request)
-            } catch {
-                throw SigningError(code: error.code, message: error.message)
-            }
-            let signed = try builder.sign(
-                contentDigest: SHA256.hash(data: prepared.signedData()), profile: .pades, with: backend)
-            let cms = try await builder.contentInfo(signed, algorithm: backend.algorithm, timestamp: timestamp)
+                signerName: signatory.identity.signerName, contentsCapacity: capacity, visible: visible)
+            var prepared = try Self.prepare(pdf, request)
+            let attributes = try signatory.builder.signedAttributes(
+                contentDigest: try Self.digest(of: prepared), profile: .pades)
+            let cms = try await pipeline.cms(
+                signedAttributes: attributes, by: signatory, client: client, timestamp: timestamp)
             guard cms.count <= prepared.contentsCapacity else {
                 capacity = cms.count + 1024
                 continue
             }
-            do {
-                try prepared.embed(cms: cms)
-            } catch {
-                throw SigningError(code: error.code, message: error.message)
-            }
-            guard prepared.bytes.starts(with: pdf) else {
-                throw SigningError(
-                    code: "SIGNATURE_VERIFICATION_FAILED", message: "the update does not keep the original bytes")
-            }
+            try Self.embed(cms, in: &prepared, original: pdf)
             return prepared.bytes
         }
         throw SigningError(code: "SIGNATURE_TOO_LARGE", message: "the signature does not fit its reserved space")
+    }
+
+    /// Prepare: the incremental update with its signature dictionary and an empty hole.
+    static func prepare(_ pdf: [UInt8], _ request: PDFSignatureRequest) throws(SigningError) -> PreparedPDF {
+        do {
+            return try PDFSigner.prepare(pdf, request)
+        } catch {
+            throw SigningError(code: error.code, message: error.message)
+        }
+    }
+
+    /// SHA-256 of the two byte ranges, hashed in place (no copy of the document).
+    static func digest(of prepared: PreparedPDF) throws(SigningError) -> SHA256.Digest {
+        let range = prepared.byteRange
+        guard range.count == 4, range[0] == 0, range[1] <= range[2], range[2] + range[3] <= prepared.bytes.count else {
+            throw SigningError(code: "PDF_MALFORMED", message: "the prepared update has no valid /ByteRange")
+        }
+        var hasher = SHA256()
+        hasher.update(data: prepared.bytes[range[0]..<(range[0] + range[1])])
+        hasher.update(data: prepared.bytes[range[2]..<(range[2] + range[3])])
+        return hasher.finalize()
+    }
+
+    /// Embed: the CMS into the hole; the original must still be the exact prefix.
+    static func embed(_ cms: [UInt8], in prepared: inout PreparedPDF, original: [UInt8]) throws(SigningError) {
+        do {
+            try prepared.embed(cms: cms)
+        } catch {
+            throw SigningError(code: error.code, message: error.message)
+        }
+        guard prepared.bytes.starts(with: original) else {
+            throw SigningError(
+                code: "SIGNATURE_VERIFICATION_FAILED", message: "the update does not keep the original bytes")
+        }
     }
 
     /// The largest page number and the largest coordinate or size (in points) a request may name:

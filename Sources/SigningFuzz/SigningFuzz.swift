@@ -66,7 +66,7 @@ import Signing
             defer { done.signal() }
             do {
                 let signed = try await harness.signer.sign(
-                    bytes, parameters: job, expectedDigest: sha256Hex(bytes))
+                    bytes, parameters: job, client: "fuzz", expectedDigest: sha256Hex(bytes))
                 do {
                     try harness.check.check(signed: signed, original: bytes, signatureType: job.signatureType)
                 } catch {

@@ -59,9 +59,16 @@ public enum WireMessage: Sendable, Equatable {
         public var name: String
         public var contentType: String
         public var signature: SignatureParameters
+        /// The client service whose operation this is: the signing backend signs with that
+        /// client's identity (a CSC credential per client service). Absent from gateways older
+        /// than this field: signed as the client `""`, which only a backend with one identity for
+        /// every client (the local key) accepts.
+        public var clientService: String?
 
-        public init(id: JobID, contentDigest: String, name: String, contentType: String, signature: SignatureParameters)
-        {
+        public init(
+            id: JobID, contentDigest: String, name: String, contentType: String, signature: SignatureParameters,
+            clientService: String? = nil
+        ) {
             self.operationID = id.operationID
             self.document = id.document
             self.attempt = id.attempt
@@ -69,6 +76,7 @@ public enum WireMessage: Sendable, Equatable {
             self.name = name
             self.contentType = contentType
             self.signature = signature
+            self.clientService = clientService
         }
 
         public var id: JobID { JobID(operationID: operationID, document: document, attempt: attempt) }

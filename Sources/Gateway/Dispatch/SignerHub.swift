@@ -237,7 +237,7 @@ actor SignerHub: Service {
         let header = WireMessage.Job(
             id: .init(operationID: job.operationID, document: job.document, attempt: attempt),
             contentDigest: job.contentDigest, name: document.name, contentType: document.contentType,
-            signature: document.signature)
+            signature: document.signature, clientService: operation.clientID)
         channel.send([peer] + WireMessage.job(header, body: content).encode())
     }
 

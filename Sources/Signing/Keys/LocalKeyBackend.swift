@@ -73,33 +73,21 @@ public struct LocalKeyBackend: Sendable {
         try self.init(keyPEM: keyPEM, chainPEM: chainPEM)
     }
 
-    /// Signs the SHA-256 digest of `message`; returns the signature as CMS carries it
-    /// (PKCS#1 v1.5 for RSA, DER `SEQUENCE{r,s}` for ECDSA).
-    public func sign(_ message: [UInt8]) throws -> [UInt8] {
-        switch key {
-        case .rsa(let rsa):
-            return Array(
-                try rsa.signature(for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5).rawRepresentation)
-        case .p256(let p256):
-            return Array(try p256.signature(for: SHA256.hash(data: message)).derRepresentation)
-        case .p384(let p384):
-            return Array(try p384.signature(for: SHA256.hash(data: message)).derRepresentation)
-        }
+    /// The identity every document is signed with.
+    public var identity: SigningIdentity {
+        SigningIdentity(chain: chain, algorithm: algorithm, signerName: signerName)
     }
 
-    /// Checks a signature made by `sign` with the certificate's public key.
-    public func verify(_ signature: [UInt8], of message: [UInt8]) -> Bool {
+    /// Signs one precomputed SHA-256 digest as CMS carries it: RSA PKCS#1 v1.5 (swift-crypto adds
+    /// the DigestInfo), a DER `ECDSA-Sig-Value` for P-256 and P-384.
+    public func sign(_ digest: SHA256.Digest) throws -> [UInt8] {
         switch key {
         case .rsa(let rsa):
-            return rsa.publicKey.isValidSignature(
-                _RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA256.hash(data: message),
-                padding: .insecurePKCS1v1_5)
+            return Array(try rsa.signature(for: digest, padding: .insecurePKCS1v1_5).rawRepresentation)
         case .p256(let p256):
-            guard let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
-            return p256.publicKey.isValidSignature(parsed, for: SHA256.hash(data: message))
+            return Array(try p256.signature(for: digest).derRepresentation)
         case .p384(let p384):
-            guard let parsed = try? P384.Signing.ECDSASignature(derRepresentation: signature) else { return false }
-            return p384.publicKey.isValidSignature(parsed, for: SHA256.hash(data: message))
+            return Array(try p384.signature(for: digest).derRepresentation)
         }
     }
 
@@ -108,6 +96,22 @@ public struct LocalKeyBackend: Sendable {
         case .rsa(let rsa): Certificate.PublicKey(rsa.publicKey)
         case .p256(let p256): Certificate.PublicKey(p256.publicKey)
         case .p384(let p384): Certificate.PublicKey(p384.publicKey)
+        }
+    }
+}
+
+/// One key for every client service; each digest is signed on its own (no round trip to save,
+/// so no batching).
+extension LocalKeyBackend: SigningBackend {
+    public func identity(for client: String) async throws -> SigningIdentity { identity }
+
+    public func maxBatch(for client: String) async -> Int { 1 }
+
+    public func sign(_ digests: [SHA256.Digest], for client: String) async throws -> [[UInt8]] {
+        do {
+            return try digests.map { try sign($0) }
+        } catch {
+            throw SigningError(code: "SIGNING_FAILED", message: "the local key could not sign: \(error)")
         }
     }
 }

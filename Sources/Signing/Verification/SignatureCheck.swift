@@ -93,7 +93,7 @@ public struct SignatureCheck: Sendable {
             throw .signatureRejected("the message-digest does not match the document")
         }
         try checkIdentity(cms)
-        guard key.isValid(cms.signature, of: cms.bytesToVerify) else {
+        guard key.isValid(cms.signature, of: cms.bytesToVerify, algorithm: cms.signatureAlgorithm) else {
             throw .signatureRejected("the signature does not verify with the configured certificate's key")
         }
     }

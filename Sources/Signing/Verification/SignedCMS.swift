@@ -14,7 +14,7 @@ struct SignedCMS {
     let signedAttributesDER: ArraySlice<UInt8>
     /// Each signed attribute's type and values.
     let signedAttributes: [(type: ASN1ObjectIdentifier, values: [ASN1Node])]
-    let signatureAlgorithm: ASN1ObjectIdentifier
+    let signatureAlgorithm: SignatureAlgorithm
     let signature: ArraySlice<UInt8>
     /// The embedded certificates' DER, in order.
     let certificates: [ArraySlice<UInt8>]
@@ -95,7 +95,7 @@ struct SignedCMS {
             parsed.append((try parts[0].oid("signed attribute type"), try parts[1].fields("attribute values", .set)))
         }
         signedAttributes = parsed
-        signatureAlgorithm = try info[4].algorithm("SignerInfo.signatureAlgorithm")
+        signatureAlgorithm = try SignatureAlgorithm(signerInfoAlgorithm: info[4])
         signature = try info[5].primitive("SignerInfo.signature", .octetString)
         self.certificates = certificates
     }
@@ -172,7 +172,7 @@ extension ASN1Node {
     }
 
     /// AlgorithmIdentifier ::= SEQUENCE { algorithm, parameters ANY OPTIONAL }, parameters absent
-    /// or NULL (the only forms SHA-256, RSA and ECDSA identifiers take).
+    /// or NULL (the forms digest algorithm identifiers take).
     func algorithm(_ what: String) throws(SigningError) -> ASN1ObjectIdentifier {
         let parts = try fields(what, .sequence)
         guard let first = parts.first, parts.count == 1 || (parts.count == 2 && parts[1].identifier == .null) else {

@@ -15,7 +15,7 @@ struct CAdESSignerTests {
         let identity = try TestIdentity(workspace, newKey: keyArguments)
         let backend = try LocalKeyBackend(keyPEM: try identity.keyPEM, chainPEM: try identity.certificatePEM)
         let content = Data("<Invoice><ID>42</ID></Invoice>".utf8)
-        let signature = Data(try await CAdESSigner(backend: backend).sign([UInt8](content)))
+        let signature = Data(try await CAdESSigner(backend: backend).sign([UInt8](content), client: "alice"))
         let verified = try await Tools.opensslVerifyDetached(
             signature: signature, content: content, trusting: identity.certificateURL)
         #expect(verified.status == 0, "\(verified.stderr)")
@@ -38,7 +38,7 @@ struct CAdESSignerTests {
         let certificate = directory.url("cert.pem")
         try certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
         let content = Data(repeating: 7, count: 100_000)
-        let signature = Data(try await CAdESSigner(backend: backend).sign([UInt8](content)))
+        let signature = Data(try await CAdESSigner(backend: backend).sign([UInt8](content), client: "alice"))
         #expect(
             try await Tools.opensslVerifyDetached(signature: signature, content: content, trusting: certificate).status
                 == 0)
@@ -86,7 +86,7 @@ struct CAdESSignerTests {
         ]
         for (content, parameters, code) in cases {
             do {
-                _ = try await signer.sign(content, parameters: parameters)
+                _ = try await signer.sign(content, parameters: parameters, client: "alice")
                 Issue.record("\(code) expected")
             } catch let error as SigningError {
                 #expect(error.code == code)
@@ -95,12 +95,13 @@ struct CAdESSignerTests {
         // A job whose body is not the content its digest names is refused before signing.
         do {
             _ = try await signer.sign(
-                [1, 2, 3], parameters: .init(signatureType: "CAdES"), expectedDigest: sha256Hex([1, 2, 4]))
+                [1, 2, 3], parameters: .init(signatureType: "CAdES"), client: "alice",
+                expectedDigest: sha256Hex([1, 2, 4]))
             Issue.record("CONTENT_DIGEST_MISMATCH expected")
         } catch let error as SigningError {
             #expect(error.code == "CONTENT_DIGEST_MISMATCH")
         }
         _ = try await signer.sign(
-            [1, 2, 3], parameters: .init(signatureType: "CAdES"), expectedDigest: sha256Hex([1, 2, 3]))
+            [1, 2, 3], parameters: .init(signatureType: "CAdES"), client: "alice", expectedDigest: sha256Hex([1, 2, 3]))
     }
 }

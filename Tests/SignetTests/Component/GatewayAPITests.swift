@@ -302,6 +302,8 @@ struct GatewayAPITests {
                 signer.send(.ready(.init(signerID: signer.id, credit: 1, pid: 1, host: "test")))
                 let job = try await signer.nextJob()
                 #expect(job.operationID == id && job.document == 0 && job.attempt == attempt)
+                // The job names the client service whose operation it is: its backend signs as that client.
+                #expect(job.clientService == "alice")
                 signer.send(.disconnect(reason: "gone"))
                 await signer.close()
             }
@@ -462,7 +464,8 @@ struct GatewayAPITests {
                 let (job, body) = try await third.nextJobWithBody()
                 #expect(job.document != poison.document && job.attempt == 2)
                 #expect(try await signers().first?["jobsInFlight"] as? Int == 1, "a suspect ran beside another job")
-                let signed = try await signer.sign(body, parameters: job.signature, expectedDigest: job.contentDigest)
+                let signed = try await signer.sign(
+                    body, parameters: job.signature, client: job.clientService ?? "", expectedDigest: job.contentDigest)
                 third.send(.result(.init(job: job, signed: true), body: signed))
             }
             let status = try await Self.waitForCompletion(id, client: client)

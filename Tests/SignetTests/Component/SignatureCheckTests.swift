@@ -51,7 +51,7 @@ struct SignatureCheckTests {
         default: identity = try Identity.development()
         }
         let content = Array("<Invoice><ID>42</ID></Invoice>".utf8)
-        let signed = try await identity.signer.sign(content, parameters: Self.cades)
+        let signed = try await identity.signer.sign(content, parameters: Self.cades, client: "alice")
         try identity.check.check(signed: signed, original: content, signatureType: "CAdES")
         try identity.check.check(signed: signed, original: content, signatureType: "cades")
     }
@@ -64,14 +64,14 @@ struct SignatureCheckTests {
             in: ws)
         for original in [SamplePDF.page(showing: "Invoice 1"), ghostscript] {
             for parameters in [Self.pades, Self.visible] {
-                let signed = try await identity.signer.sign(original, parameters: parameters)
+                let signed = try await identity.signer.sign(original, parameters: parameters, client: "alice")
                 try identity.check.check(signed: signed, original: original, signatureType: "PAdES")
             }
         }
         // An RSA identity too (a larger CMS in the same /Contents layout).
         let rsa = try Identity.openssl(ws, newKey: ["rsa:2048"], name: "rsa")
         let original = SamplePDF.page(showing: "Invoice 2")
-        let signed = try await rsa.signer.sign(original, parameters: Self.visible)
+        let signed = try await rsa.signer.sign(original, parameters: Self.visible, client: "alice")
         try rsa.check.check(signed: signed, original: original, signatureType: "PAdES")
     }
 
@@ -81,11 +81,11 @@ struct SignatureCheckTests {
         let configured = try Identity.development()
         let other = try Identity.development()
         let content = Array("content".utf8)
-        let cades = try await other.signer.sign(content, parameters: Self.cades)
+        let cades = try await other.signer.sign(content, parameters: Self.cades, client: "alice")
         try other.check.check(signed: cades, original: content, signatureType: "CAdES")
         expectRejected(configured.check, cades, content, "CAdES", "the signer info names another certificate")
         let pdf = SamplePDF.page(showing: "Invoice 3")
-        let pades = try await other.signer.sign(pdf, parameters: Self.pades)
+        let pades = try await other.signer.sign(pdf, parameters: Self.pades, client: "alice")
         expectRejected(configured.check, pades, pdf, "PAdES", "the signer info names another certificate")
     }
 
@@ -96,9 +96,11 @@ struct SignatureCheckTests {
         let other = try Identity.development()
         let content = Array("content".utf8)
         let builder = CMSBuilder(certificates: configured.backend.chain)
-        let attributes = try builder.sign(
-            contentDigest: SHA256.hash(data: content), profile: .cades(signingTime: Date()), with: other.backend)
-        let forged = try await builder.contentInfo(attributes, algorithm: .ecdsaSHA256, timestamp: nil)
+        let attributes = try builder.signedAttributes(
+            contentDigest: SHA256.hash(data: content), profile: .cades(signingTime: Date()))
+        let signature = try other.backend.sign(SHA256.hash(data: try CMSBuilder.bytesToSign(attributes)))
+        let forged = try builder.contentInfo(
+            signedAttributes: attributes, signature: signature, algorithm: .ecdsaSHA256)
         expectRejected(configured.check, forged, content, "CAdES", "the signature does not verify")
     }
 
@@ -120,21 +122,22 @@ struct SignatureCheckTests {
         let content = Array("content".utf8)
 
         let reissued = try Identity(keyPEM: try identity.keyPEM, certificatePEM: try certificate("reissued.pem", []))
-        let byReissued = try await reissued.signer.sign(content, parameters: Self.cades)
+        let byReissued = try await reissued.signer.sign(content, parameters: Self.cades, client: "alice")
         expectRejected(configured.check, byReissued, content, "CAdES", "the signer info names another certificate")
 
         let twinPEM = try certificate("twin.pem", ["-set_serial", "0x" + serial])
         let twin = try Identity(keyPEM: try identity.keyPEM, certificatePEM: twinPEM)
-        let byTwin = try await twin.signer.sign(content, parameters: Self.cades)
+        let byTwin = try await twin.signer.sign(content, parameters: Self.cades, client: "alice")
         expectRejected(
             configured.check, byTwin, content, "CAdES",
             "ESS signing-certificate-v2 names another certificate than the configured one")
 
         // The configured identity's attributes and signature, with the twin embedded instead.
-        let attributes = try CMSBuilder(certificates: configured.backend.chain).sign(
-            contentDigest: SHA256.hash(data: content), profile: .cades(signingTime: Date()), with: configured.backend)
+        let attributes = try CMSBuilder(certificates: configured.backend.chain).signedAttributes(
+            contentDigest: SHA256.hash(data: content), profile: .cades(signingTime: Date()))
+        let signature = try configured.backend.sign(SHA256.hash(data: try CMSBuilder.bytesToSign(attributes)))
         let swapped = try CMSBuilder(certificates: twin.backend.chain).contentInfo(
-            signedAttributes: attributes.attributes, signature: attributes.signature, algorithm: .ecdsaSHA256)
+            signedAttributes: attributes, signature: signature, algorithm: .ecdsaSHA256)
         expectRejected(
             configured.check, swapped, content, "CAdES",
             "the CMS embeds a different certificate with the configured certificate's issuer and serial number")
@@ -202,7 +205,7 @@ struct SignatureCheckTests {
     @Test func truncatedRandomAndEmptyBytesAreRejected() async throws {
         let (identity, pdf, pades) = try await Self.signedPDF()
         let content = Array("content".utf8)
-        let cades = try await identity.signer.sign(content, parameters: Self.cades)
+        let cades = try await identity.signer.sign(content, parameters: Self.cades, client: "alice")
         let random = (0..<4096).map { _ in UInt8.random(in: 0...255) }
         for signed in [[], random, Array(cades.dropLast(10)), Array(cades.dropFirst(1))] {
             expectRejected(identity.check, signed, content, "CAdES", "the signature is not a DER-encoded CMS")
@@ -216,14 +219,14 @@ struct SignatureCheckTests {
 
     @Test func aCAdESOverOtherContentIsRejected() async throws {
         let identity = try Identity.development()
-        let cades = try await identity.signer.sign(Array("content".utf8), parameters: Self.cades)
+        let cades = try await identity.signer.sign(Array("content".utf8), parameters: Self.cades, client: "alice")
         expectRejected(
             identity.check, cades, Array("contents".utf8), "CAdES", "the message-digest does not match the document")
     }
 
     @Test func aCAdESGivenAsPAdESAndAPAdESGivenAsCAdESAreRejected() async throws {
         let (identity, pdf, pades) = try await Self.signedPDF()
-        let cades = try await identity.signer.sign(pdf, parameters: Self.cades)
+        let cades = try await identity.signer.sign(pdf, parameters: Self.cades, client: "alice")
         try identity.check.check(signed: cades, original: pdf, signatureType: "CAdES")
         expectRejected(identity.check, cades, pdf, "PAdES", "does not start with the original document")
         expectRejected(identity.check, pades, pdf, "CAdES", "the signature is not a DER-encoded CMS")
@@ -247,7 +250,7 @@ struct SignatureCheckTests {
     @Test func randomMutationsAreRejectedAndNeverTrap() async throws {
         let (identity, pdf, pades) = try await Self.signedPDF()
         let content = Array("<Invoice><ID>42</ID></Invoice>".utf8)
-        let cades = try await identity.signer.sign(content, parameters: Self.cades)
+        let cades = try await identity.signer.sign(content, parameters: Self.cades, client: "alice")
         let range = try #require(Self.byteRange(pades))
         var generator = SystemRandomNumberGenerator()
         var accepted = 0
@@ -284,7 +287,7 @@ struct SignatureCheckTests {
         let lines = String(repeating: "72 72 m 540 720 l S\n", count: 10_000)
         sample.content = "BT /F1 12 Tf 72 700 Td (Big) Tj ET\n" + lines
         let original = sample.build(xref: .table)
-        let signed = try await identity.signer.sign(original, parameters: Self.pades)
+        let signed = try await identity.signer.sign(original, parameters: Self.pades, client: "alice")
         let clock = ContinuousClock()
         let elapsed = try clock.measure {
             for _ in 0..<200 { try identity.check.check(signed: signed, original: original, signatureType: "PAdES") }
@@ -301,7 +304,7 @@ struct SignatureCheckTests {
     static func signedPDF() async throws -> (Identity, [UInt8], [UInt8]) {
         let identity = try Identity.development()
         let original = SamplePDF.page(showing: "Invoice \(Int.random(in: 1...999))")
-        let signed = try await identity.signer.sign(original, parameters: pades)
+        let signed = try await identity.signer.sign(original, parameters: pades, client: "alice")
         try identity.check.check(signed: signed, original: original, signatureType: "PAdES")
         return (identity, original, signed)
     }

@@ -1,4 +1,5 @@
 import Common
+import Crypto
 import Foundation
 import Signing
 import TestSupport
@@ -17,11 +18,12 @@ struct SignerSessionTests {
             context: context, kind: .router, options: [.linger(milliseconds: 0), .routerMandatory(true)],
             attach: .bind("tcp://127.0.0.1:*"))
         let (keyPEM, certificatePEM) = try DevelopmentIdentity.generate()
+        let backend = ClientRecordingBackend(try LocalKeyBackend(keyPEM: keyPEM, chainPEM: certificatePEM))
         let session = SignerSession(
             configuration: .init(
                 gateway: router.endpoint, signerID: "s1", slots: 2, heartbeatInterval: .milliseconds(100), liveness: 5,
                 shutdownGrace: .seconds(1), exitWithParent: false),
-            signer: DocumentSigner(backend: try LocalKeyBackend(keyPEM: keyPEM, chainPEM: certificatePEM)),
+            signer: DocumentSigner(backend: backend),
             context: context, logger: .init(label: "test"))
         let running = Task { try await session.run() }
         var inbound = Inbound(router.inbound.makeAsyncIterator())
@@ -33,13 +35,15 @@ struct SignerSessionTests {
         let content = Array("<Invoice/>".utf8)
         let job = WireMessage.Job(
             id: .init(operationID: "op", document: 0, attempt: 1), contentDigest: sha256Hex(content), name: "i.xml",
-            contentType: "application/xml", signature: .init(signatureType: "CAdES"))
+            contentType: "application/xml", signature: .init(signatureType: "CAdES"), clientService: "alice")
         router.send([Array("s1".utf8)] + WireMessage.job(job, body: content).encode())
         // Under load the signer may already have registered again; READYs are skipped here.
         guard case .result(let result, let signature) = try await inbound.next(skippingReady: true) else {
             throw TestFailure("expected RESULT")
         }
         #expect(result.signed && result.id == job.id)
+        // The session signed as the job's client service.
+        #expect(backend.clients == ["alice"])
         let workspace = try Workspace("session")
         let certificate = workspace.url("cert.pem")
         try certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
@@ -73,6 +77,23 @@ struct SignerSessionTests {
         _ = try? await running.value
         await router.close()
         context.terminate()
+    }
+}
+
+/// The local key, recording for which client services it was asked to sign.
+final class ClientRecordingBackend: SigningBackend {
+    let local: LocalKeyBackend
+    private let asked = Locked<[String]>([])
+
+    init(_ local: LocalKeyBackend) { self.local = local }
+
+    var clients: [String] { asked.withLock { $0 } }
+
+    func identity(for client: String) async throws -> SigningIdentity { local.identity }
+    func maxBatch(for client: String) async -> Int { 1 }
+    func sign(_ digests: [SHA256.Digest], for client: String) async throws -> [[UInt8]] {
+        asked.withLock { $0.append(client) }
+        return try await local.sign(digests, for: client)
     }
 }
 

@@ -15,7 +15,8 @@ struct TimestampTests {
         let backend = try LocalKeyBackend(keyPEM: keyPEM, chainPEM: certificatePEM)
         let signer = DocumentSigner(backend: backend, timestampAuthority: TimestampAuthority(url: tsa.url))
         let content = Array("<Invoice/>".utf8)
-        let cms = try await signer.sign(content, parameters: .init(signatureType: "CAdES", applyTimestamp: true))
+        let cms = try await signer.sign(
+            content, parameters: .init(signatureType: "CAdES", applyTimestamp: true), client: "alice")
 
         let directory = try Workspace("cadest")
         let certificate = directory.url("cert.pem")
@@ -62,7 +63,8 @@ struct TimestampTests {
             timestampAuthority: TimestampAuthority(
                 url: "http://127.0.0.1:\(try Tools.freePort())/tsa", timeout: .seconds(5)))
         do {
-            _ = try await signer.sign([1, 2, 3], parameters: .init(signatureType: "CAdES", applyTimestamp: true))
+            _ = try await signer.sign(
+                [1, 2, 3], parameters: .init(signatureType: "CAdES", applyTimestamp: true), client: "alice")
             Issue.record("expected TIMESTAMP_UNAVAILABLE")
         } catch let error as SigningError {
             #expect(error.code == "TIMESTAMP_UNAVAILABLE")

@@ -7,7 +7,8 @@ struct WireMessageTests {
         let job = WireMessage.Job(
             id: .init(operationID: "op", document: 3, attempt: 2), contentDigest: "abc", name: "a.pdf",
             contentType: "application/pdf",
-            signature: .init(signatureType: "PAdES", reason: "r", location: "l", applyTimestamp: true))
+            signature: .init(signatureType: "PAdES", reason: "r", location: "l", applyTimestamp: true),
+            clientService: "alice")
         var resent = WireMessage.Result(job: job, signed: true)
         resent.resent = true
         let messages: [WireMessage] = [
@@ -26,6 +27,17 @@ struct WireMessageTests {
             [WireMessage.tag, [1], Array(#"{"version":1,"signerID":"s","credit":0,"pid":1,"host":"h"}"#.utf8)][...])
         guard case .ready(let ready) = old else { throw TestFailure("not a READY") }
         #expect(!ready.isDraining)
+        // A JOB from a gateway that predates `clientService` reads as nil; a field a newer peer
+        // adds is ignored.
+        let olderJob = try WireMessage.decode(
+            [
+                WireMessage.tag, [2],
+                Array(
+                    #"{"operationID":"op","document":0,"attempt":1,"contentDigest":"d","name":"n","contentType":"t","signature":{"signatureType":"CAdES","applyTimestamp":false},"fromTheFuture":1}"#
+                        .utf8),
+            ][...])
+        guard case .job(let decoded, _) = olderJob else { throw TestFailure("not a JOB") }
+        #expect(decoded.clientService == nil && decoded.signature.signatureType == "CAdES")
     }
 
     @Test func foreignFramesAreRejected() {
