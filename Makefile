@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # What building and running needs, and what the tests need on top (validators, tools).
 RUN_PACKAGES := libzmq3-dev libsqlite3-dev pkg-config openssl zlib1g-dev
-TEST_PACKAGES := $(RUN_PACKAGES) curl qpdf poppler-utils ghostscript python3-venv
+TEST_PACKAGES := $(RUN_PACKAGES) curl qpdf poppler-utils ghostscript python3-venv tinyproxy-bin
 # Python validators nobody here wrote (pyHanko), in a venv beside the tests.
 VENV := .venv
 PY_TEST_PACKAGES := pyhanko==0.38.0 pyhanko-cli==0.6.0 asn1crypto==1.5.1 reportlab==5.1.0

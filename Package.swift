@@ -53,6 +53,7 @@ let package = Package(
             dependencies: [
                 "Common",
                 "PDF",
+                "CSC",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -63,6 +64,7 @@ let package = Package(
         .executableTarget(
             name: "Signer",
             dependencies: [
+                "CSC",
                 "Common",
                 "Signing",
                 .product(name: "Logging", package: "swift-log"),
@@ -72,6 +74,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
+                "CSC",
                 "Common",
                 "Signing",
                 .product(name: "Hummingbird", package: "hummingbird"),

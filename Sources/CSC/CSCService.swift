@@ -102,6 +102,13 @@ public final class CSCService: Sendable {
         return info
     }
 
+    /// Asks `info` now, never from the cache: whether the service answers (health checks).
+    public func probe() async throws(CSCError) {
+        guard try await fetchInfo() != nil else {
+            throw .protocolError("info: the service gives no usable CSC info object")
+        }
+    }
+
     /// `info` as the service answers it; `nil` when it answers, but not with a usable info
     /// object (an error status that is not transient, or another body).
     private func fetchInfo() async throws(CSCError) -> InfoResponse? {

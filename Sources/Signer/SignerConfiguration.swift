@@ -16,6 +16,12 @@ struct SignerConfiguration: Sendable {
     /// The gateway's CURVE public key (Z85), and this signer's key pair.
     var gatewayPublicKey: String?
     var curveKeys: CurveKeyPair?
+    /// Remote signing (CSC API v2): the service, the client services' accounts, the outbound
+    /// proxy (HOST:PORT) and extra CAs for its TLS.
+    var remoteURL: String?
+    var clientServicesFile = "./work/client-services-config.json"
+    var remoteProxy: (host: String, port: Int)?
+    var remoteCAFile: String?
 
     static let usage = """
         signet-signer: a Signet signing worker (see docs/protocol.md)
@@ -28,6 +34,9 @@ struct SignerConfiguration: Sendable {
           --slots N                     jobs taken at once (default 2 x cores)
           --heartbeat SECONDS, --liveness N, --shutdown-grace SECONDS
           --tsa-url URL                 RFC 3161 time-stamping authority for applyTimestamp
+          --remote-url URL              sign with this CSC API v2 service instead of a local key (docs/remote-signing.md)
+          --client-services FILE        the client services' remote accounts (default ./work/client-services-config.json)
+          --remote-proxy HOST:PORT      HTTP proxy for the remote service; --remote-ca-file FILE: extra CAs (PEM)
           --log-level trace|debug|info|notice|warning|error
         """
 
@@ -59,6 +68,18 @@ struct SignerConfiguration: Sendable {
             throw CommandLineFlags.Problem(
                 "\(plain) is a CURVE endpoint: give --gateway-public-key (the gateway's STATE/signer-curve.pub) and --curve-key (make one with --generate-curve-key FILE)"
             )
+        }
+        remoteURL = flags.string("remote-url")
+        if let file = flags.string("client-services") { clientServicesFile = file }
+        if let proxy = flags.string("remote-proxy") {
+            guard let colon = proxy.lastIndex(of: ":"), colon > proxy.startIndex,
+                let port = Int(proxy[proxy.index(after: colon)...]), (1...65535).contains(port)
+            else { throw CommandLineFlags.Problem("--remote-proxy must be HOST:PORT, not '\(proxy)'") }
+            remoteProxy = (String(proxy[..<colon]), port)
+        }
+        remoteCAFile = flags.string("remote-ca-file")
+        if remoteURL == nil && (remoteProxy != nil || remoteCAFile != nil) {
+            throw CommandLineFlags.Problem("--remote-proxy and --remote-ca-file need --remote-url")
         }
         _ = flags.string("help")
         try flags.checkAllUsed()

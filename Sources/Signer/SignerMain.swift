@@ -1,3 +1,4 @@
+import CSC
 import Common
 import Foundation
 import Logging
@@ -33,11 +34,8 @@ struct SignerMain {
             return
         }
         let configuration: SignerConfiguration
-        let backend: LocalKeyBackend
         do {
             configuration = try SignerConfiguration(arguments: arguments)
-            try PrivateFiles.checkOwnerOnly(configuration.signingKey, what: "signing key")
-            backend = try LocalKeyBackend(keyFile: configuration.signingKey, certificateFile: configuration.signingCert)
         } catch {
             FileHandle.standardError.write(Data("signet-signer: \(error)\n".utf8))
             exit(1)
@@ -48,6 +46,13 @@ struct SignerMain {
             return handler
         }
         let logger = Logger(label: "signet.signer")
+        let backend: any SigningBackend
+        do {
+            backend = try makeBackend(configuration, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("signet-signer: \(error)\n".utf8))
+            exit(1)
+        }
         let group = buildServiceGroup(configuration: configuration, backend: backend, logger: logger)
         do {
             try await group.run()
@@ -56,6 +61,24 @@ struct SignerMain {
             exit(1)
         }
     }
+}
+
+/// The remote CSC service when `--remote-url` is given, else the local key.
+func makeBackend(_ configuration: SignerConfiguration, logger: Logger) throws -> any SigningBackend {
+    guard let url = configuration.remoteURL else {
+        try PrivateFiles.checkOwnerOnly(configuration.signingKey, what: "signing key")
+        return try LocalKeyBackend(keyFile: configuration.signingKey, certificateFile: configuration.signingCert)
+    }
+    let service = try CSCService(
+        configuration: .init(
+            baseURL: url, proxy: configuration.remoteProxy.map { .init(host: $0.host, port: $0.port) },
+            extraCAFile: configuration.remoteCAFile),
+        logger: logger)
+    let accounts = try RemoteAccount.load(from: configuration.clientServicesFile)
+    logger.info(
+        "signing with a remote CSC API v2 service",
+        metadata: ["csc.url": "\(service.apiBase)", "csc.clients": "\(accounts.count)"])
+    return CSCBackend(service: service, accounts: accounts, logger: logger)
 }
 
 /// One `SignerSession` per gateway, sharing the signing backend (and so its batches); SIGTERM and

@@ -93,8 +93,13 @@ public enum WireMessage: Sendable, Equatable {
         /// Sent again after re-registering (its slot was already free when the READY was sent):
         /// it gives no credit back. Absent means `false`.
         public var resent: Bool?
+        /// Not signed because a remote signing service is unavailable: the gateway queues the
+        /// document again after at least this many seconds instead of failing it. Absent: final.
+        public var retryAfter: Double?
 
-        public init(job: Job, signed: Bool, signError: String? = nil, errorMessage: String? = nil) {
+        public init(
+            job: Job, signed: Bool, signError: String? = nil, errorMessage: String? = nil, retryAfter: Double? = nil
+        ) {
             self.operationID = job.operationID
             self.document = job.document
             self.attempt = job.attempt
@@ -102,6 +107,7 @@ public enum WireMessage: Sendable, Equatable {
             self.signed = signed
             self.signError = signError
             self.errorMessage = errorMessage
+            self.retryAfter = retryAfter
         }
 
         public var id: JobID { JobID(operationID: operationID, document: document, attempt: attempt) }

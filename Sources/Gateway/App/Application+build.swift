@@ -1,3 +1,4 @@
+import CSC
 import Common
 import Foundation
 import Hummingbird
@@ -41,15 +42,8 @@ func buildApplication(
     } catch {
         throw StartupError(description: "state folder: \(error)")
     }
-    let identity = try signingIdentity(configuration, logger: logger)
     let keys = try signerChannelKeys(configuration)
-    let signatureCheck: SignatureCheck
-    do {
-        signatureCheck = try SignatureCheck(
-            certificateChainPEM: try String(contentsOfFile: identity.certificateFile, encoding: .utf8))
-    } catch {
-        throw StartupError(description: "signing certificate \(identity.certificateFile): \(error)")
-    }
+    let signing = try signingMode(configuration, logger: logger)
     let registry: OperationRegistry
     do {
         let store = try SQLiteOperationStore(path: configuration.databaseFile)
@@ -71,16 +65,15 @@ func buildApplication(
             dispatcher: .init(
                 heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.liveness,
                 lease: configuration.jobLease, maxAttempts: configuration.maxAttempts,
-                maxBytesInFlight: configuration.maxBytesInFlight),
+                maxBytesInFlight: configuration.maxBytesInFlight, retryDeadline: configuration.remoteRetryDeadline),
             maxMessageBytes: Int64(configuration.maxRequestBytes), serverKeys: keys.server,
-            keyring: keys.keyring, signatureCheck: signatureCheck),
+            keyring: keys.keyring, identities: signing.identities),
         registry: registry, context: context, logger: logger)
     let signerExecutable = configuration.signerExecutable ?? defaultSignerExecutable()
     let supervisor = LocalSignerSupervisor(
         configuration: .init(
             count: configuration.localSigners, executable: signerExecutable,
-            arguments: [
-                "--signing-key", identity.keyFile, "--signing-cert", identity.certificateFile,
+            arguments: signing.signerArguments + [
                 "--slots", "\(configuration.signerSlots)",
                 "--heartbeat",
                 "\(Double(configuration.heartbeatInterval.components.seconds) + Double(configuration.heartbeatInterval.components.attoseconds) / 1e18)",
@@ -101,7 +94,7 @@ func buildApplication(
             requestTimeout: configuration.requestTimeout, minFreeDiskRatio: configuration.minFreeDiskRatio)
     ).addRoutes(to: router)
     TokenController(auth: auth).addRoutes(to: router)
-    HealthController(hub: hub, identity: identity).addRoutes(to: router)
+    HealthController(hub: hub, signing: signing.health).addRoutes(to: router)
 
     let application = Application(
         router: router,
@@ -155,15 +148,76 @@ func signerChannelKeys(_ configuration: GatewayConfiguration) throws -> (server:
     }
 }
 
+/// How this gateway's documents are signed: what local signers are told, whose signature
+/// results must carry, and what `/health/ready` reports.
+struct SigningMode: Sendable {
+    enum Health: Sendable {
+        case local(LocalIdentity)
+        case remote(RemoteIdentities)
+    }
+
+    var signerArguments: [String]
+    var identities: SignerHub.ResultIdentities
+    var health: Health
+}
+
+/// Remote signing when `--einvoice-integration-client.service.domain` is given (each client
+/// service's account from client-services-config.json), else the local key.
+func signingMode(_ configuration: GatewayConfiguration, logger: Logger) throws -> SigningMode {
+    guard let url = configuration.remoteURL else {
+        let identity = try localIdentity(configuration, logger: logger)
+        let check: SignatureCheck
+        do {
+            check = try SignatureCheck(
+                certificateChainPEM: try String(contentsOfFile: identity.certificateFile, encoding: .utf8))
+        } catch {
+            throw StartupError(description: "signing certificate \(identity.certificateFile): \(error)")
+        }
+        return SigningMode(
+            signerArguments: ["--signing-key", identity.keyFile, "--signing-cert", identity.certificateFile],
+            identities: .local(check), health: .local(identity))
+    }
+    let accounts: [String: RemoteAccount]
+    let service: CSCService
+    do {
+        accounts = try RemoteAccount.load(from: configuration.clientServicesFile)
+        service = try CSCService(
+            configuration: .init(
+                baseURL: url,
+                proxy: configuration.remoteProxyHost.flatMap { host in
+                    configuration.remoteProxyPort.map { .init(host: host, port: $0) }
+                },
+                extraCAFile: configuration.remoteCAFile),
+            logger: logger)
+    } catch {
+        throw StartupError(description: "remote signing: \(error)")
+    }
+    logger.info(
+        "signing with a remote CSC API v2 service",
+        metadata: [
+            "csc.url": "\(service.apiBase)",
+            "csc.proxy":
+                "\(configuration.remoteProxyHost.map { "\($0):\(configuration.remoteProxyPort ?? 0)" } ?? "none")",
+            "csc.clients": "\(accounts.count)",
+        ])
+    let identities = RemoteIdentities(service: service, accounts: accounts, logger: logger)
+    var arguments = ["--remote-url", url, "--client-services", configuration.clientServicesFile]
+    if let host = configuration.remoteProxyHost, let port = configuration.remoteProxyPort {
+        arguments += ["--remote-proxy", "\(host):\(port)"]
+    }
+    if let file = configuration.remoteCAFile { arguments += ["--remote-ca-file", file] }
+    return SigningMode(signerArguments: arguments, identities: .remote(identities), health: .remote(identities))
+}
+
 /// The key and certificate signers use, and whether it is the development identity.
-struct SigningIdentity: Sendable {
+struct LocalIdentity: Sendable {
     let keyFile: String
     let certificateFile: String
     let isDevelopment: Bool
     let signerName: String
 }
 
-func signingIdentity(_ configuration: GatewayConfiguration, logger: Logger) throws -> SigningIdentity {
+func localIdentity(_ configuration: GatewayConfiguration, logger: Logger) throws -> LocalIdentity {
     let work = configuration.workFolder as NSString
     let keyFile = configuration.signingKey ?? work.appendingPathComponent("signing-key.pem")
     let certificateFile = configuration.signingCert ?? work.appendingPathComponent("signing-cert.pem")
@@ -178,7 +232,7 @@ func signingIdentity(_ configuration: GatewayConfiguration, logger: Logger) thro
         }
         do {
             let backend = try LocalKeyBackend(keyFile: keyFile, certificateFile: certificateFile)
-            return SigningIdentity(
+            return LocalIdentity(
                 keyFile: keyFile, certificateFile: certificateFile, isDevelopment: false, signerName: backend.signerName
             )
         } catch {
@@ -203,7 +257,7 @@ func signingIdentity(_ configuration: GatewayConfiguration, logger: Logger) thro
         metadata: [
             "signing.certificate": "\(development.certificateFile)", "signing.created": "\(development.created)",
         ])
-    return SigningIdentity(
+    return LocalIdentity(
         keyFile: development.keyFile, certificateFile: development.certificateFile, isDevelopment: true,
         signerName: backend.signerName)
 }

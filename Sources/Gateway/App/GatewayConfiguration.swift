@@ -44,6 +44,13 @@ struct GatewayConfiguration: Sendable {
     var maxQueuedDocuments = 100_000
     var maxRunningOperationsPerClient = 1_000
     var minFreeDiskRatio = 3.0
+    /// Remote signing (CSC API v2): the service's base URL, the outbound HTTP proxy, extra CAs
+    /// for its TLS, and how long documents wait while it is unavailable.
+    var remoteURL: String?
+    var remoteProxyHost: String?
+    var remoteProxyPort: Int?
+    var remoteCAFile: String?
+    var remoteRetryDeadline: Duration = .seconds(600)
 
     static let usage = """
         signet-gateway: Signet's HTTP gateway (see README.md)
@@ -56,7 +63,7 @@ struct GatewayConfiguration: Sendable {
           --state-dir DIR                  state folder (default ./state)
           --signing-key FILE, --signing-cert FILE   PEM key and chain (default WORK/signing-key.pem, signing-cert.pem)
           --local-signers N                signer processes to start and supervise (default: cores; 0 = external only)
-          --signer-slots N                 jobs each local signer takes at once (default 4)
+          --signer-slots N                 jobs each local signer takes at once (default 4; 128 with remote signing)
           --heartbeat SECONDS, --liveness N, --job-lease SECONDS, --max-attempts N
           --max-bytes-in-flight N          document bytes out with signers at once (default 64 MiB; one job always)
           --token-lifetime SECONDS, --max-request-bytes N, --max-documents N, --max-wait SECONDS, --sync-timeout SECONDS
@@ -67,6 +74,10 @@ struct GatewayConfiguration: Sendable {
           --max-queued-documents N         documents waiting to be signed before 503 QUEUE_FULL (default 100000)
           --max-running-operations-per-client N   unfinished operations per client before 429 (default 1000)
           --min-free-disk-ratio X          refuse (507) a request when the spool has less than X times its size free (default 3)
+          --einvoice-integration-client.service.domain=URL   sign with this CSC API v2 service (docs/remote-signing.md)
+          --einvoice-integration-client.rest.provider.proxy.hostname=HOST, ...proxy.port=N   its HTTP proxy
+          --remote-ca-file FILE            extra CA certificates (PEM) for the remote service's TLS
+          --remote-retry-deadline SECONDS  documents wait this long while it is unavailable (default 600)
           --log-level trace|debug|info|notice|warning|error
         """
 
@@ -94,7 +105,7 @@ struct GatewayConfiguration: Sendable {
             throw CommandLineFlags.Problem("--signing-key and --signing-cert go together")
         }
         if let count = try flags.int("local-signers", in: 0...256) { localSigners = count }
-        if let slots = try flags.int("signer-slots", in: 1...1024) { signerSlots = slots }
+        let slots = try flags.int("signer-slots", in: 1...1024)
         signerExecutable = flags.string("signer-executable")
         if let interval = try flags.seconds("heartbeat", in: 0.05...60) { heartbeatInterval = interval }
         if let liveness = try flags.int("liveness", in: 2...100) { self.liveness = liveness }
@@ -126,12 +137,39 @@ struct GatewayConfiguration: Sendable {
             tsaURL = url
         }
         if let domain = flags.string("einvoice-integration-client.service.domain"), !domain.isEmpty {
-            throw CommandLineFlags.Problem(
-                "--einvoice-integration-client.service.domain: remote signing (CSC API v2) is not available in this version; remove the flag to sign with the local key"
-            )
+            guard let url = URL(string: domain), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+                url.host != nil
+            else {
+                throw CommandLineFlags.Problem(
+                    "--einvoice-integration-client.service.domain must be the remote signing service's http(s) URL, not '\(domain)'"
+                )
+            }
+            remoteURL = domain
         }
-        _ = flags.string("einvoice-integration-client.rest.provider.proxy.hostname")
-        _ = flags.string("einvoice-integration-client.rest.provider.proxy.port")
+        if let host = flags.string("einvoice-integration-client.rest.provider.proxy.hostname"), !host.isEmpty {
+            remoteProxyHost = host
+        }
+        if let port = flags.string("einvoice-integration-client.rest.provider.proxy.port"), !port.isEmpty {
+            guard let number = Int(port), (1...65535).contains(number) else {
+                throw CommandLineFlags.Problem(
+                    "--einvoice-integration-client.rest.provider.proxy.port must be a port number, not '\(port)'")
+            }
+            remoteProxyPort = number
+        }
+        if (remoteProxyHost == nil) != (remoteProxyPort == nil) {
+            throw CommandLineFlags.Problem(
+                "--einvoice-integration-client.rest.provider.proxy.hostname and .port go together")
+        }
+        remoteCAFile = flags.string("remote-ca-file")
+        if let deadline = try flags.seconds("remote-retry-deadline", in: 1...(86_400 * 7)) {
+            remoteRetryDeadline = deadline
+        }
+        // A remote signer mostly waits for the service: many jobs at once make full batches.
+        signerSlots = slots ?? (remoteURL == nil ? 4 : 128)
+        if remoteURL == nil && (remoteProxyHost != nil || remoteCAFile != nil) {
+            throw CommandLineFlags.Problem(
+                "the remote proxy and --remote-ca-file need --einvoice-integration-client.service.domain")
+        }
         _ = flags.string("help")
         try flags.checkAllUsed()
     }

@@ -11,6 +11,9 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         /// Document bytes out with signers (sent, or back and being checked and stored) at most;
         /// one job is always allowed. Bounds the gateway's memory for large documents.
         var maxBytesInFlight = 64 * 1024 * 1024
+        /// A job whose signer reported the remote signing service unavailable waits and is tried
+        /// again, until this long after the first such report (`--remote-retry-deadline`).
+        var retryDeadline: Duration = .seconds(600)
     }
 
     /// A signer's ZeroMQ routing id.
@@ -41,6 +44,9 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         /// A signer died holding this job alone, after one died holding it among others
         /// (`SIGNER_CRASHED`): a poison document.
         case crashed
+        /// The remote signing service stayed unavailable for `retryDeadline`
+        /// (`CERT_SERVICE_GLOBAL_ERROR`).
+        case unavailable
     }
 
     private struct Signer {
@@ -85,6 +91,8 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         var avoid: Peer?
         var charged = 0
         var suspect = false
+        /// When a signer first reported the remote service unavailable for it.
+        var firstDeferred: Instant?
     }
 
     private struct Lease {
@@ -101,6 +109,8 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     private var queueHead = 0
     /// Suspects wait here and run one at a time, each alone on a signer.
     private var suspects: [Queued] = []
+    /// Jobs waiting for a remote signing service to come back, each until its time.
+    private var waiting: [(notBefore: Instant, queued: Queued)] = []
     private var leases: [JobKey: Lease] = [:]
     /// Accepted results being checked and stored, by job: what to requeue if the check fails.
     private var checking: [JobKey: Queued] = [:]
@@ -118,7 +128,7 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     }
 
     var signerCount: Int { signers.count }
-    var queuedCount: Int { queue.count - queueHead + suspects.count }
+    var queuedCount: Int { queue.count - queueHead + suspects.count + waiting.count }
     var inFlightCount: Int { leases.count }
     var signerStates: [SignerState] {
         rotation.compactMap { peer in
@@ -225,6 +235,25 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         return dispatch(now: now)
     }
 
+    /// The accepted result says the remote signing service is unavailable: the job waits
+    /// `retryAfter` (at least 100 ms, at most a minute), then goes to the front of the queue;
+    /// past `retryDeadline` since the first such result it fails.
+    mutating func deferred(_ id: WireMessage.JobID, retryAfter: Duration, now: Instant) -> [Action] {
+        let key = JobKey(operationID: id.operationID, document: id.document)
+        guard var queued = checking.removeValue(forKey: key) else { return [] }
+        bytesInFlight -= queued.job.size
+        let first = queued.firstDeferred ?? now
+        guard first.duration(to: now) < configuration.retryDeadline else {
+            known.remove(key)
+            return [.giveUp(queued.job, attempts: queued.attempt, reason: .unavailable)]
+        }
+        queued.firstDeferred = first
+        queued.attempt += 1
+        let wait = min(max(retryAfter, .milliseconds(100)), .seconds(60))
+        waiting.append((now.advanced(by: wait), queued))
+        return dispatch(now: now)
+    }
+
     /// The store refused or lost a result that was accepted: dispatch the job again.
     mutating func retry(_ job: JobRef, attempt: Int, now: Instant) -> [Action] {
         let key = JobKey(operationID: job.operationID, document: job.document)
@@ -243,6 +272,7 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
         queue = queue[queueHead...].filter { $0.job.operationID != operationID }
         queueHead = 0
         suspects.removeAll { $0.job.operationID == operationID }
+        waiting.removeAll { $0.queued.job.operationID == operationID }
         known = known.filter { $0.operationID != operationID || leases[$0] != nil || checking[$0] != nil }
     }
 
@@ -291,6 +321,11 @@ struct Dispatcher<Instant: InstantProtocol>: Sendable where Instant.Duration == 
                 signers[lease.peer] = signer
             }
             actions += requeue(lease, signerDied: false)
+        }
+        if waiting.contains(where: { $0.notBefore <= now }) {
+            let due = waiting.filter { $0.notBefore <= now }.map(\.queued)
+            waiting.removeAll { $0.notBefore <= now }
+            queue.insert(contentsOf: due, at: queueHead)
         }
         return actions + dispatch(now: now)
     }

@@ -13,8 +13,22 @@ actor SignerHub: Service {
         /// The endpoint's CURVE keys and who may connect (docs/protocol.md, "Authentication").
         var serverKeys: CurveKeyPair
         var keyring: SignerKeyring
-        /// What every signed result must be: a signature of its document by this identity.
-        var signatureCheck: SignatureCheck
+        /// What every signed result must be: a signature of its document by its client's identity.
+        var identities: ResultIdentities
+    }
+
+    /// Whose signature a result must carry: the local key's, or (remote signing) the certificate
+    /// pinned from the CSC service for the operation's client service.
+    enum ResultIdentities: Sendable {
+        case local(SignatureCheck)
+        case remote(RemoteIdentities)
+
+        func check(for client: String) async throws(SigningError) -> SignatureCheck {
+            switch self {
+            case .local(let check): return check
+            case .remote(let identities): return try await identities.check(for: client)
+            }
+        }
     }
 
     private let configuration: Configuration
@@ -204,9 +218,14 @@ actor SignerHub: Service {
                         ("SIGNER_CRASHED", "signing this document made a signer crash, also when it ran alone")
                     case .rejected:
                         ("SIGNATURE_REJECTED", "signers twice returned something that is not a valid signature of it")
+                    case .unavailable:
+                        (
+                            "CERT_SERVICE_GLOBAL_ERROR",
+                            "the remote signing service stayed unavailable past --remote-retry-deadline"
+                        )
                     }
                 logger.error(
-                    "document failed: its signers were lost",
+                    "document failed",
                     metadata: [
                         "operation.id": "\(job.operationID)", "document.index": "\(job.document)",
                         "job.attempt": "\(attempts)", "sign.error": "\(code)",
@@ -252,11 +271,38 @@ actor SignerHub: Service {
             channel.send([peer] + WireMessage.ack(id).encode())
             return
         }
+        if !result.signed, let seconds = result.retryAfter {
+            // The remote service is unavailable: nothing to record; the job waits and runs again.
+            logger.notice(
+                "remote signing service unavailable: document waits",
+                metadata: [
+                    "operation.id": "\(id.operationID)", "document.index": "\(id.document)",
+                    "job.attempt": "\(id.attempt)", "retry.after": "\(seconds)",
+                ])
+            channel.send([peer] + WireMessage.ack(id).encode())
+            perform(dispatcher.deferred(id, retryAfter: .milliseconds(Int64(seconds * 1000)), now: clock.now))
+            return
+        }
         var stored: StoredResult?
         if result.signed {
             let record = operation.documents[id.document]
+            let signatureCheck: SignatureCheck
+            do {
+                signatureCheck = try await configuration.identities.check(for: operation.clientID)
+            } catch {
+                // The certificate to pin could not be fetched: the result is not trusted now.
+                logger.warning(
+                    "signed result not checked: no pinned certificate",
+                    metadata: ["operation.id": "\(id.operationID)", "sign.error": "\(error.code)"])
+                channel.send([peer] + WireMessage.ack(id).encode())
+                perform(
+                    error.retryAfter != nil
+                        ? dispatcher.deferred(id, retryAfter: error.retryAfter ?? .seconds(1), now: clock.now)
+                        : dispatcher.rejected(id, from: peer, now: clock.now))
+                return
+            }
             let checked = await Self.check(
-                body, of: id, document: record, against: configuration.signatureCheck, spool: registry.spool)
+                body, of: id, document: record, against: signatureCheck, spool: registry.spool)
             switch checked {
             case .success(let result):
                 stored = result

@@ -5,7 +5,7 @@ import Hummingbird
 /// signer is connected). Ready also says whether the development identity is in use.
 struct HealthController: Sendable {
     let hub: SignerHub
-    let identity: SigningIdentity
+    let signing: SigningMode.Health
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/health/live") { _, _ in
@@ -22,7 +22,8 @@ struct HealthController: Sendable {
         let queuedJobs: Int
         let jobsInFlight: Int
         let signerList: [Dispatcher<ContinuousClock.Instant>.SignerState]
-        let signingIdentity: Identity
+        let signingIdentity: Identity?
+        let remoteSigning: RemoteIdentities.State?
     }
 
     private struct Identity: Encodable {
@@ -31,15 +32,24 @@ struct HealthController: Sendable {
         let warning: String?
     }
 
+    /// Ready when a signer is connected and, with remote signing, the service answers.
     func ready() async throws -> Response {
         let signers = await hub.signerStates
+        var identity: Identity?
+        var remote: RemoteIdentities.State?
+        switch signing {
+        case .local(let local):
+            identity = Identity(
+                subject: local.signerName, developmentIdentity: local.isDevelopment,
+                warning: local.isDevelopment ? "self-signed development identity: NOT FOR PRODUCTION" : nil)
+        case .remote(let identities):
+            remote = await identities.state()
+        }
+        let up = !signers.isEmpty && (remote?.reachable ?? true)
         let body = Readiness(
-            status: signers.isEmpty ? "DOWN" : "UP", signers: signers.count,
+            status: up ? "UP" : "DOWN", signers: signers.count,
             queuedJobs: await hub.queuedCount, jobsInFlight: await hub.inFlightCount,
-            signerList: signers,
-            signingIdentity: Identity(
-                subject: identity.signerName, developmentIdentity: identity.isDevelopment,
-                warning: identity.isDevelopment ? "self-signed development identity: NOT FOR PRODUCTION" : nil))
-        return try .json(body, status: signers.isEmpty ? .serviceUnavailable : .ok)
+            signerList: signers, signingIdentity: identity, remoteSigning: remote)
+        return try .json(body, status: up ? .ok : .serviceUnavailable)
     }
 }
