@@ -46,14 +46,16 @@ struct SignerMain {
             return handler
         }
         let logger = Logger(label: "signet.signer")
-        let backend: any SigningBackend
+        let backend: (signing: any SigningBackend, lifetime: RemoteServiceLifetime?)
         do {
             backend = try makeBackend(configuration, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("signet-signer: \(error)\n".utf8))
             exit(1)
         }
-        let group = buildServiceGroup(configuration: configuration, backend: backend, logger: logger)
+        let group = buildServiceGroup(
+            configuration: configuration, backend: backend.signing, logger: logger,
+            before: backend.lifetime.map { [$0] } ?? [])
         do {
             try await group.run()
         } catch {
@@ -64,10 +66,15 @@ struct SignerMain {
 }
 
 /// The remote CSC service when `--remote-url` is given, else the local key.
-func makeBackend(_ configuration: SignerConfiguration, logger: Logger) throws -> any SigningBackend {
+/// A remote service comes with the lifetime that shuts its HTTP client down.
+func makeBackend(_ configuration: SignerConfiguration, logger: Logger) throws -> (
+    signing: any SigningBackend, lifetime: RemoteServiceLifetime?
+) {
     guard let url = configuration.remoteURL else {
         try PrivateFiles.checkOwnerOnly(configuration.signingKey, what: "signing key")
-        return try LocalKeyBackend(keyFile: configuration.signingKey, certificateFile: configuration.signingCert)
+        return (
+            try LocalKeyBackend(keyFile: configuration.signingKey, certificateFile: configuration.signingCert), nil
+        )
     }
     let service = try CSCService(
         configuration: .init(
@@ -78,14 +85,14 @@ func makeBackend(_ configuration: SignerConfiguration, logger: Logger) throws ->
     logger.info(
         "signing with a remote CSC API v2 service",
         metadata: ["csc.url": "\(service.apiBase)", "csc.clients": "\(accounts.count)"])
-    return CSCBackend(service: service, accounts: accounts, logger: logger)
+    return (CSCBackend(service: service, accounts: accounts, logger: logger), RemoteServiceLifetime(service))
 }
 
 /// One `SignerSession` per gateway, sharing the signing backend (and so its batches); SIGTERM and
-/// SIGINT drain them.
-func buildServiceGroup(configuration: SignerConfiguration, backend: any SigningBackend, logger: Logger)
-    -> ServiceGroup
-{
+/// SIGINT drain them. `before` run first and stop last (the remote service's HTTP client).
+func buildServiceGroup(
+    configuration: SignerConfiguration, backend: any SigningBackend, logger: Logger, before: [any Service] = []
+) -> ServiceGroup {
     let context = ZMQContext()
     let signer = DocumentSigner(
         backend: backend, timestampAuthority: configuration.tsaURL.map { TimestampAuthority(url: $0) })
@@ -102,7 +109,7 @@ func buildServiceGroup(configuration: SignerConfiguration, backend: any SigningB
     }
     return ServiceGroup(
         configuration: .init(
-            services: sessions.map { .init(service: $0) },
+            services: before.map { .init(service: $0) } + sessions.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
 }

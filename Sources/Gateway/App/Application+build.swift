@@ -107,7 +107,7 @@ func buildApplication(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Signet",
             availableConnectionsDelegate: .maximum(
                 min(configuration.maxConnections, FileDescriptors.raiseLimit() - 256), logger: logger)),
-        services: [registry, hub, supervisor],
+        services: signing.lifetime + [registry, hub, supervisor],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             let endpoint = (try? await hub.boundEndpoint()) ?? configuration.signerEndpoint
@@ -159,6 +159,8 @@ struct SigningMode: Sendable {
     var signerArguments: [String]
     var identities: SignerHub.ResultIdentities
     var health: Health
+    /// Runs before the other services and stops after them (the remote service's HTTP client).
+    var lifetime: [any Service] = []
 }
 
 /// Remote signing when `--einvoice-integration-client.service.domain` is given (each client
@@ -206,7 +208,9 @@ func signingMode(_ configuration: GatewayConfiguration, logger: Logger) throws -
         arguments += ["--remote-proxy", "\(host):\(port)"]
     }
     if let file = configuration.remoteCAFile { arguments += ["--remote-ca-file", file] }
-    return SigningMode(signerArguments: arguments, identities: .remote(identities), health: .remote(identities))
+    return SigningMode(
+        signerArguments: arguments, identities: .remote(identities), health: .remote(identities),
+        lifetime: [RemoteServiceLifetime(service)])
 }
 
 /// The key and certificate signers use, and whether it is the development identity.

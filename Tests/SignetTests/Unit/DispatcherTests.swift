@@ -300,6 +300,45 @@ struct DispatcherTests {
         var dispatcher = D(configuration: .init())
         #expect(dispatcher.received(.heartbeat, from: a, now: t0) == [.sendDisconnect(to: a, reason: "not registered")])
     }
+
+    /// A result that says the remote service is unavailable: the job waits its time (nothing
+    /// is sent meanwhile), then runs again; past the retry deadline it fails as unavailable.
+    @Test func jobsWaitWhileTheRemoteServiceIsUnavailableThenFailAfterTheDeadline() {
+        var dispatcher = D(configuration: .init(liveness: 100, retryDeadline: .seconds(30)))
+        let job = jobs(1)[0]
+        _ = dispatcher.enqueue([job], now: t0)
+        #expect(sentJobs(dispatcher.received(ready(4), from: a, now: t0)).count == 1)
+        var now = t0
+        var attempt = 1
+        while true {
+            #expect(accepted(dispatcher.received(result(job, attempt: attempt), from: a, now: now)))
+            let actions = dispatcher.deferred(
+                .init(operationID: "op", document: 0, attempt: attempt), retryAfter: .seconds(10), now: now)
+            if let giveUp = actions.first(where: { if case .giveUp = $0 { true } else { false } }) {
+                #expect(giveUp == .giveUp(job, attempts: attempt, reason: .unavailable))
+                #expect(now.offset >= .seconds(30))
+                break
+            }
+            #expect(sentJobs(actions).isEmpty, "sent again before its time")
+            #expect(dispatcher.queuedCount == 1)
+            #expect(sentJobs(dispatcher.tick(now: now.advanced(by: .seconds(9)))).isEmpty)
+            now = now.advanced(by: .seconds(10))
+            let again = sentJobs(dispatcher.tick(now: now))
+            #expect(again.map(\.attempt) == [attempt + 1])
+            attempt += 1
+            if attempt > 10 { break }
+        }
+        #expect(attempt == 4)
+        #expect(dispatcher.queuedCount == 0 && dispatcher.inFlightCount == 0)
+        // Retired operations drop their waiting jobs too.
+        _ = dispatcher.enqueue(jobs(1, operation: "other"), now: now)
+        let other = jobs(1, operation: "other")[0]
+        _ = dispatcher.received(result(other, attempt: 1), from: a, now: now)
+        _ = dispatcher.deferred(.init(operationID: "other", document: 0, attempt: 1), retryAfter: .seconds(1), now: now)
+        dispatcher.retire(operationID: "other")
+        #expect(sentJobs(dispatcher.tick(now: now.advanced(by: .seconds(2)))).isEmpty)
+        #expect(dispatcher.queuedCount == 0)
+    }
 }
 
 /// A manual instant for the pure state machines.
