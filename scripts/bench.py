@@ -4,6 +4,9 @@ batches of ~200 KB documents, and compares with this machine's limit (signature 
 rate of the same key and size, measured with openssl in the same run).
 
 Usage: scripts/bench.py [--documents 500] [--size 200000] [--type CAdES] [--signers N]
+                        [--remote-latency-ms MS [--multisign N]]
+With --remote-latency-ms the gateway signs through signet-csc-sim (CSC API v2, P-256 credential,
+that latency per signHash call) and the report adds the latency bound: calls x latency.
 Prints figures and writes docs/benchmarks-latest.json.
 """
 import argparse, base64, json, os, re, shutil, socket, subprocess, sys, tempfile, time, urllib.request
@@ -68,6 +71,8 @@ def main():
     parser.add_argument("--type", default="CAdES")
     parser.add_argument("--signers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--remote-latency-ms", type=int, default=None)
+    parser.add_argument("--multisign", type=int, default=100)
     args = parser.parse_args()
 
     binary = os.path.join(ROOT, ".build/release/signet-gateway")
@@ -77,9 +82,19 @@ def main():
         json.dump({"bench": {"secret": "bench-secret"}}, f)
     port, signer_port = free_port(), free_port()
     log = open(os.path.join(work, "gateway.log"), "w")
+    remote, simulator = [], None
+    if args.remote_latency_ms is not None:
+        sim_port = free_port()
+        with open(os.path.join(work, "sim.json"), "w") as f:
+            json.dump({"clients": {"bench": {"secret": "bench-secret", "credentials": [
+                {"id": "bench-p256", "key": "p256", "multisign": args.multisign}]}}}, f)
+        simulator = subprocess.Popen([os.path.join(ROOT, ".build/release/signet-csc-sim"), "--config", os.path.join(work, "sim.json"),
+                                      "--port", str(sim_port), "--latency-ms", str(args.remote_latency_ms),
+                                      "--log", os.path.join(work, "sim-requests.jsonl")], stdout=log, stderr=log)
+        remote = [f"--einvoice-integration-client.service.domain=http://127.0.0.1:{sim_port}/"]
     gateway = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port), "--signer-endpoint", f"tcp://127.0.0.1:{signer_port}",
                                 "--work-folder", os.path.join(work, "work"), "--state-dir", os.path.join(work, "state"),
-                                "--local-signers", str(args.signers), "--log-level", "warning"], stdout=log, stderr=log)
+                                "--local-signers", str(args.signers), "--log-level", "warning"] + remote, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     auth = {"Authorization": "Basic " + base64.b64encode(b"bench:bench-secret").decode(), "Content-Type": "application/json"}
     try:
@@ -123,12 +138,20 @@ def main():
                   "machine_limit_docs_per_second": round(limit, 1) if limit else None,
                   "openssl_p256_signs_per_second": sign_rate, "openssl_sha256_bytes_per_second": sha_rate,
                   "ratio_to_limit": round(best / limit, 3) if limit else None, "input": "base64 JSON",
-                  "seconds_to_202": [round(t, 3) for t in accept_times]}
+                  "seconds_to_202": [round(t, 3) for t in accept_times],
+                  "seconds_per_round": [round(args.documents / r, 3) for r in results]}
+        if simulator:
+            calls = [json.loads(line) for line in open(os.path.join(work, "sim-requests.jsonl"))]
+            sign_calls = [c for c in calls if c.get("path", "").endswith("signHash")]
+            report.update({"remote_latency_ms": args.remote_latency_ms, "multisign": args.multisign,
+                           "signHash_calls": len(sign_calls),
+                           "latency_bound_seconds_per_round": round(-(-args.documents // args.multisign) * args.remote_latency_ms / 1000, 3)})
         print(json.dumps(report, indent=2))
         with open(os.path.join(ROOT, "docs/benchmarks-latest.json"), "w") as f:
             json.dump(report, f, indent=2)
     finally:
         gateway.terminate(); gateway.wait(timeout=30)
+        if simulator: simulator.terminate(); simulator.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
 
 if __name__ == "__main__":
