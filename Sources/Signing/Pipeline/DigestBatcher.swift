@@ -5,7 +5,9 @@ import Crypto
 ///
 /// A client's requests wait in its queue until it holds `maxBatch` digests or `delay` has passed
 /// since the first of them arrived, whichever comes first; then they leave as one call, made off
-/// the actor. With `maxBatch` 1 a request calls the backend straight away, with no delay and no
+/// the actor. A client has at most `maxCallsInFlight` calls out that did not leave full: while
+/// they run (a remote call takes its latency), requests gather, and the next call leaves as soon
+/// as one returns — batches grow with the load instead of the delay cutting them short. With `maxBatch` 1 a request calls the backend straight away, with no delay and no
 /// queue. A failing call fails exactly the requests of that batch; each client has its own queue
 /// and its own calls, so one client's failure never touches another's requests.
 ///
@@ -16,7 +18,11 @@ public actor DigestBatcher<C: Clock> where C.Duration == Duration {
     public nonisolated let backend: any SigningBackend
     /// How long the first request of a batch waits for others.
     public nonisolated let delay: Duration
+    /// Calls per client at the backend at once, unless a batch is full.
+    public nonisolated let maxCallsInFlight: Int
     private nonisolated let clock: C
+    /// Each client's calls at the backend now.
+    private var calls: [String: Int] = [:]
 
     /// Requests not answered yet, queued or at the backend, by request id.
     private var waiters: [UInt64: Waiter] = [:]
@@ -36,9 +42,10 @@ public actor DigestBatcher<C: Clock> where C.Duration == Duration {
         var timer: (id: UInt64, task: Task<Void, Never>)?
     }
 
-    public init(backend: any SigningBackend, delay: Duration = .milliseconds(5), clock: C) {
+    public init(backend: any SigningBackend, delay: Duration = .milliseconds(5), maxCallsInFlight: Int = 2, clock: C) {
         self.backend = backend
         self.delay = delay
+        self.maxCallsInFlight = max(1, maxCallsInFlight)
         self.clock = clock
     }
 
@@ -96,6 +103,8 @@ public actor DigestBatcher<C: Clock> where C.Duration == Duration {
     private func timerFired(_ id: UInt64, client: String, maxBatch: Int) {
         guard queues[client]?.timer?.id == id else { return }  // its batch left when it filled up
         queues[client]?.timer = nil
+        // With enough calls out, the queue leaves when one of them returns.
+        guard calls[client, default: 0] < maxCallsInFlight else { return }
         flush(client, upTo: maxBatch)
     }
 
@@ -109,6 +118,7 @@ public actor DigestBatcher<C: Clock> where C.Duration == Duration {
         queue.timer = nil
         queues[client] = queue.requests.isEmpty ? nil : queue
         if !queue.requests.isEmpty { startTimer(client, maxBatch: maxBatch) }
+        calls[client, default: 0] += 1
         let backend = self.backend
         Task {
             let result: Result<[[UInt8]], any Error>
@@ -118,8 +128,16 @@ public actor DigestBatcher<C: Clock> where C.Duration == Duration {
             } catch {
                 result = .failure(error)
             }
+            self.returned(client, maxBatch: maxBatch)
             self.answer(batch.map(\.id), with: result)
         }
+    }
+
+    /// A call came back: what gathered meanwhile leaves now.
+    private func returned(_ client: String, maxBatch: Int) {
+        let left = calls[client, default: 1] - 1
+        calls[client] = left > 0 ? left : nil
+        if left < maxCallsInFlight, queues[client]?.requests.isEmpty == false { flush(client, upTo: maxBatch) }
     }
 
     private func answer(_ ids: [UInt64], with result: Result<[[UInt8]], any Error>) {
@@ -158,8 +176,8 @@ public actor DigestBatcher<C: Clock> where C.Duration == Duration {
 }
 
 extension DigestBatcher where C == ContinuousClock {
-    public init(backend: any SigningBackend, delay: Duration = .milliseconds(5)) {
-        self.init(backend: backend, delay: delay, clock: ContinuousClock())
+    public init(backend: any SigningBackend, delay: Duration = .milliseconds(5), maxCallsInFlight: Int = 2) {
+        self.init(backend: backend, delay: delay, maxCallsInFlight: maxCallsInFlight, clock: ContinuousClock())
     }
 }
 

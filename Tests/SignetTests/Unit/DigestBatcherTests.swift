@@ -46,6 +46,31 @@ struct DigestBatcherTests {
         #expect(backend.calls.map(\.digests.count) == [3])
     }
 
+    /// Slow calls (a remote service's latency): with `maxCallsInFlight` calls out, requests
+    /// gather instead of leaving at each delay, and leave together when a call returns.
+    @Test func requestsGatherWhileCallsAreOutAndLeaveWhenOneReturns() async throws {
+        let gate = Gate()
+        let backend = RecordingBackend(maxBatch: 100) { _, _ in await gate.wait() }
+        let clock = ManualClock()
+        let batcher = DigestBatcher(backend: backend, delay: .milliseconds(5), maxCallsInFlight: 1, clock: clock)
+        let first = Task { try await batcher.sign(Self.digest("first"), for: "alice") }
+        try await eventually { clock.sleeperCount == 1 }
+        clock.advance(by: .milliseconds(5))
+        try await eventually { backend.calls.count == 1 }
+        // The call is out: these wait, whatever the delay says.
+        let more = (0..<10).map { index in Task { try await batcher.sign(Self.digest("\(index)"), for: "alice") } }
+        try await eventually { await batcher.queuedCount(for: "alice") == 10 }
+        clock.advance(by: .milliseconds(50))
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(backend.calls.count == 1, "a batch left while the call was out")
+        gate.open()
+        _ = try await first.value
+        for (index, request) in more.enumerated() {
+            #expect(try await request.value == RecordingBackend.signature(Self.digest("\(index)"), "alice"))
+        }
+        #expect(backend.calls.map(\.digests.count) == [1, 10])
+    }
+
     @Test func withMaxBatchOneARequestCallsStraightThrough() async throws {
         let backend = RecordingBackend(maxBatch: 1)
         let clock = ManualClock()  // never moved: a request that waited for it would hang
