@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "CSCTests",
             dependencies: [
-                "CSC", "CSCSimulator", "TestSupport",
+                "CSC", "CSCSimulator", "Signing", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
