@@ -390,13 +390,27 @@ actor SignerHub: Service {
                 return .failure(error)
             }
         }
-        guard let original = try? await BlockingIO.run({ try spool.read(spool.input(id.operationID, id.document)) })
-        else {
+        guard signatureType.uppercased() == "PADES" else {
+            return .failure(.init(code: SignatureCheck.rejectionCode, message: "unsupported type \(signatureType)"))
+        }
+        // The original is compared with the spool file piece by piece: a large document is not
+        // held twice while its result is checked.
+        let path = spool.input(id.operationID, id.document)
+        let prefix: Int?
+        do {
+            prefix = try await BlockingIO.run { try Spool.prefixLength(of: path, in: signed) }
+        } catch {
             return .failure(SigningError(code: SignatureCheck.rejectionCode, message: "the document's content is gone"))
         }
+        guard let originalLength = prefix, originalLength > 0 else {
+            return .failure(
+                SigningError(
+                    code: SignatureCheck.rejectionCode,
+                    message: "the signed PDF does not start with the original document"))
+        }
         do {
-            try check.check(signed: signed, original: original, signatureType: signatureType)
-            return .success(StoredResult(signed: signed, original: original))
+            try check.checkPAdES(signed: signed, afterPrefixOf: originalLength)
+            return .success(StoredResult(keepsInput: true, tail: Array(signed[originalLength...])))
         } catch {
             return .failure(error)
         }

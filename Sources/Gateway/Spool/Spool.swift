@@ -162,6 +162,26 @@ struct Spool: Sendable {
         guard fsync(fd) == 0 else { throw Problem("cannot sync", path) }
     }
 
+    /// The file's length when `bytes` starts with the whole file, nil when it does not; read in
+    /// 1 MiB pieces (never the whole file at once). Throws when the file cannot be read.
+    static func prefixLength(of path: String, in bytes: [UInt8]) throws -> Int? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Problem("cannot open", path) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw Problem("cannot read", path) }
+            if n == 0 { return offset }
+            guard offset + n <= bytes.count, bytes[offset..<(offset + n)].elementsEqual(buffer[0..<n]) else {
+                return nil
+            }
+            offset += n
+        }
+    }
+
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
         var written = 0
         while written < bytes.count {

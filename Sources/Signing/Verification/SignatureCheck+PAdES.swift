@@ -10,14 +10,24 @@ extension SignatureCheck {
         guard signed.count > original.count, Self.startsWith(signed, original) else {
             throw .signatureRejected("the signed PDF does not start with the original document")
         }
-        let range = try Self.lastByteRange(in: signed, from: original.count)
+        try checkPAdES(signed: signed, afterPrefixOf: original.count)
+    }
+
+    /// The same, when the caller has checked that `signed` starts with the original document,
+    /// `originalLength` bytes long (the gateway compares it with its spool file piece by piece,
+    /// without holding a second copy of a large document).
+    public func checkPAdES(signed: [UInt8], afterPrefixOf originalLength: Int) throws(SigningError) {
+        guard signed.count > originalLength else {
+            throw .signatureRejected("the signed PDF does not start with the original document")
+        }
+        let range = try Self.lastByteRange(in: signed, from: originalLength)
         let (a, b, c) = (range[1], range[2], range[3])
         guard range[0] == 0 else { throw .signatureRejected("/ByteRange does not start at 0") }
         guard a < b else { throw .signatureRejected("/ByteRange's ranges overlap or are out of order") }
         guard b <= signed.count, c == signed.count - b else {
             throw .signatureRejected("/ByteRange does not cover the end of the document")
         }
-        guard a >= original.count else {
+        guard a >= originalLength else {
             throw .signatureRejected("the /ByteRange gap is not in the appended update")
         }
         let cms = try SignedCMS(der: try Self.contentsCMS(signed, gap: a..<b))

@@ -8,6 +8,22 @@ import Testing
 /// its document, and base64 made chunk by chunk equals base64 of the whole (docs/durability.md).
 @Suite
 struct StoredResultTests {
+    /// The hub checks that a PAdES result starts with its spool file piece by piece (1 MiB).
+    @Test func aResultStartsWithItsSpoolFileOrNot() throws {
+        let ws = try Workspace("prefix")
+        var random = SeededRandom(seed: 9)
+        let document = (0..<(2_500_000)).map { _ in UInt8.random(in: 0...255, using: &random) }
+        try ws.write("doc.in", document)
+        let path = ws.path("doc.in")
+        #expect(try Spool.prefixLength(of: path, in: document + [1, 2, 3]) == document.count)
+        #expect(try Spool.prefixLength(of: path, in: document) == document.count)
+        var changed = document + [1]
+        changed[1_900_000] ^= 1
+        #expect(try Spool.prefixLength(of: path, in: changed) == nil, "a byte differs in the second piece")
+        #expect(try Spool.prefixLength(of: path, in: Array(document.prefix(1_500_000))) == nil, "shorter than the file")
+        #expect(throws: Spool.Problem.self) { try Spool.prefixLength(of: ws.path("gone.in"), in: document) }
+    }
+
     @Test func anUpdateThatKeepsTheDocumentIsStoredAsWhatItAdds() {
         let original: [UInt8] = Array("%PDF-1.7 original".utf8)
         let signed = original + Array("\n% update".utf8)
