@@ -53,8 +53,9 @@ struct SignerMain {
             FileHandle.standardError.write(Data("signet-signer: \(error)\n".utf8))
             exit(1)
         }
+        let context = ZMQContext()
         let group = buildServiceGroup(
-            configuration: configuration, backend: backend.signing, logger: logger,
+            configuration: configuration, backend: backend.signing, context: context, logger: logger,
             before: backend.lifetime.map { [$0] } ?? [])
         do {
             try await group.run()
@@ -62,6 +63,11 @@ struct SignerMain {
             logger.error("signer failed", metadata: ["error": "\(error)"])
             exit(1)
         }
+        // Every session has closed its socket. Terminating the context is what makes LINGER
+        // apply: libzmq's I/O thread delivers the last RESULTs and the DISCONNECT (within 1 s)
+        // before the process exits, instead of dying with them still queued. Nothing else runs
+        // any more, so blocking here for that second is harmless.
+        context.terminate()
     }
 }
 
@@ -90,10 +96,11 @@ func makeBackend(_ configuration: SignerConfiguration, logger: Logger) throws ->
 
 /// One `SignerSession` per gateway, sharing the signing backend (and so its batches); SIGTERM and
 /// SIGINT drain them. `before` run first and stop last (the remote service's HTTP client).
+/// `context` is terminated by the caller once the group has run.
 func buildServiceGroup(
-    configuration: SignerConfiguration, backend: any SigningBackend, logger: Logger, before: [any Service] = []
+    configuration: SignerConfiguration, backend: any SigningBackend, context: ZMQContext, logger: Logger,
+    before: [any Service] = []
 ) -> ServiceGroup {
-    let context = ZMQContext()
     let signer = DocumentSigner(
         backend: backend, timestampAuthority: configuration.tsaURL.map { TimestampAuthority(url: $0) })
     let signerID = UUID().uuidString.lowercased()
