@@ -40,6 +40,8 @@ public actor DigestBatcher<C: Clock> where C.Duration == Duration {
         /// Flushes the queue `delay` after its oldest request arrived; its id tells a timer that
         /// fired from one that was replaced meanwhile.
         var timer: (id: UInt64, task: Task<Void, Never>)?
+        /// Its delay passed with `maxCallsInFlight` calls out: it leaves when one returns.
+        var waitingForACall = false
     }
 
     public init(backend: any SigningBackend, delay: Duration = .milliseconds(5), maxCallsInFlight: Int = 2, clock: C) {
@@ -77,7 +79,7 @@ public actor DigestBatcher<C: Clock> where C.Duration == Duration {
                 queues[client] = queue
                 if queue.requests.count >= maxBatch {
                     flush(client, upTo: maxBatch)
-                } else if queue.timer == nil {
+                } else if queue.timer == nil && !queue.waitingForACall {
                     startTimer(client, maxBatch: maxBatch)
                 }
             }
@@ -104,7 +106,10 @@ public actor DigestBatcher<C: Clock> where C.Duration == Duration {
         guard queues[client]?.timer?.id == id else { return }  // its batch left when it filled up
         queues[client]?.timer = nil
         // With enough calls out, the queue leaves when one of them returns.
-        guard calls[client, default: 0] < maxCallsInFlight else { return }
+        guard calls[client, default: 0] < maxCallsInFlight else {
+            queues[client]?.waitingForACall = true
+            return
+        }
         flush(client, upTo: maxBatch)
     }
 
@@ -116,6 +121,7 @@ public actor DigestBatcher<C: Clock> where C.Duration == Duration {
         queue.requests.removeFirst(batch.count)
         queue.timer?.task.cancel()
         queue.timer = nil
+        queue.waitingForACall = false
         queues[client] = queue.requests.isEmpty ? nil : queue
         if !queue.requests.isEmpty { startTimer(client, maxBatch: maxBatch) }
         calls[client, default: 0] += 1
@@ -137,7 +143,7 @@ public actor DigestBatcher<C: Clock> where C.Duration == Duration {
     private func returned(_ client: String, maxBatch: Int) {
         let left = calls[client, default: 1] - 1
         calls[client] = left > 0 ? left : nil
-        if left < maxCallsInFlight, queues[client]?.requests.isEmpty == false { flush(client, upTo: maxBatch) }
+        if left < maxCallsInFlight, queues[client]?.waitingForACall == true { flush(client, upTo: maxBatch) }
     }
 
     private func answer(_ ids: [UInt64], with result: Result<[[UInt8]], any Error>) {
