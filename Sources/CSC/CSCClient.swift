@@ -49,6 +49,16 @@ public final class CSCClient: Sendable {
         return try CSCCredential.from(info, id: credentialID)
     }
 
+    /// The credential named `credentialID`, or when none is named the first one
+    /// `credentials/list` gives this client.
+    public func credential(named credentialID: String?) async throws(CSCError) -> CSCCredential {
+        if let credentialID { return try await credential(credentialID) }
+        guard let first = try await listCredentials().first else {
+            throw .credentialNotAllowed("the remote account lists no credential")
+        }
+        return try await credential(first)
+    }
+
     /// `credentials/authorize`: Signature Activation Data for exactly these hashes, for a
     /// credential whose authorization mode is explicit.
     public func authorize(credentialID: String, hashes: [SHA256.Digest]) async throws(CSCError)

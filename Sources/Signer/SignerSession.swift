@@ -160,14 +160,10 @@ actor SignerSession: Service {
                 body, parameters: job.signature, client: job.clientService ?? "", expectedDigest: job.contentDigest)
             return (.init(job: job, signed: true), signed)
         } catch let error as SigningError {
-            let retryAfter = error.retryAfter.map {
-                Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18
-            }
-            return (
-                .init(
-                    job: job, signed: false, signError: error.code, errorMessage: error.message, retryAfter: retryAfter),
-                []
-            )
+            let result = WireMessage.Result(
+                job: job, signed: false, signError: error.code, errorMessage: error.message,
+                retryAfter: error.retryAfter.map { Double($0.nanoseconds) / 1e9 })
+            return (result, [])
         } catch {
             return (.init(job: job, signed: false, signError: "SIGNING_FAILED", errorMessage: "\(error)"), [])
         }

@@ -128,7 +128,7 @@ struct ErrorClassTests {
 
     @Test func anUnreachableServiceIsTransient() async throws {
         // A port nothing listens on: bind one, note it, close it.
-        let port = try SimulatorHarness.withSimulatorPortThenClosed()
+        let port = try freeLoopbackPort()
         let configuration = CSCService.Configuration(baseURL: "http://127.0.0.1:\(port)", connectTimeout: .seconds(1))
         try await SimulatorHarness.withService(configuration) { service in
             let client = CSCClient(
@@ -140,26 +140,5 @@ struct ErrorClassTests {
                 #expect(error.isTransient, "\(error)")
             }
         }
-    }
-}
-
-extension SimulatorHarness {
-    /// A loopback TCP port that was free a moment ago.
-    static func withSimulatorPortThenClosed() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try withUnsafeMutablePointer(to: &address) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                guard bind(fd, $0, length) == 0, getsockname(fd, $0, &length) == 0 else {
-                    throw ShellError.failed("no free port")
-                }
-            }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -10,8 +10,9 @@ import Testing
 struct ProxyTests {
     @Test func callsGoThroughTheProxyWithConnect() async throws {
         let workspace = try Workspace("csc-proxy")
-        let proxy = try ConnectProxy(log: workspace.path("proxy.log"))
+        let proxy = try TinyProxy()
         defer { proxy.stop() }
+        try await proxy.waitUntilReady()
         var options = SimulatorOptions()
         options.tls = true
         options.exportDirectory = workspace.path("export")
@@ -26,38 +27,10 @@ struct ProxyTests {
                 #expect(try await client.sign(digests(2), with: credential, algorithm: .ecdsaSHA256).count == 2)
             }
             let port = try #require(url.split(separator: ":").last)
-            let tunnels = try String(contentsOfFile: workspace.path("proxy.log"), encoding: .utf8)
-                .split(separator: "\n")
-            #expect(!tunnels.isEmpty)
-            #expect(tunnels.allSatisfy { $0 == "127.0.0.1:\(port)" }, "\(tunnels)")
+            // tinyproxy logs each request line: every call was a CONNECT to the simulator.
+            let requests = proxy.log().split(separator: "\n").filter { $0.contains("]: Request (file descriptor") }
+            #expect(!requests.isEmpty)
+            #expect(requests.allSatisfy { $0.hasSuffix("CONNECT 127.0.0.1:\(port) HTTP/1.1") }, "\(requests)")
         }
-    }
-}
-
-/// Tests/tools/connect_proxy.py on loopback: an HTTP CONNECT proxy that logs each tunnel.
-final class ConnectProxy: @unchecked Sendable {
-    let process = Process()
-    let port: Int
-
-    init(log: String) throws {
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", Shell.packageRoot.appendingPathComponent("Tests/tools/connect_proxy.py").path, log,
-        ]
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).replacingOccurrences(of: "PORT ", with: "")) else {
-            throw ShellError.failed("the CONNECT proxy did not start")
-        }
-        self.port = port
-    }
-
-    func stop() {
-        kill(process.processIdentifier, SIGKILL)
     }
 }

@@ -13,58 +13,41 @@ actor RemoteIdentities {
         var error: String?
     }
 
-    let service: CSCService
-    private let accounts: [String: RemoteAccount]
+    /// The gateway's own CSC backend, used only for identities: its own OAuth2 clients, the
+    /// signers' resolution of each client's credential, error codes and retries.
+    let backend: CSCBackend
+    var service: CSCService { backend.service }
     private let logger: Logger
-    private var clients: [String: CSCClient] = [:]
     private var pinned: [String: SignatureCheck] = [:]
     private var probed: (at: ContinuousClock.Instant, state: State)?
     private let clock = ContinuousClock()
 
     init(service: CSCService, accounts: [String: RemoteAccount], logger: Logger) {
-        self.service = service
-        self.accounts = accounts
+        // A short retry budget: a result waiting for its check should not hold on for long; a
+        // service that stays down makes the job wait in the queue instead.
+        var configuration = CSCBackend.Configuration()
+        configuration.retryBudget = .seconds(2)
+        self.backend = CSCBackend(service: service, accounts: accounts, configuration: configuration, logger: logger)
         self.logger = logger
     }
 
-    /// The check for `client`'s results. A transient failure of the service throws a
-    /// `SigningError` with `retryAfter` (the result waits and the job runs again later).
+    /// The check for `client`'s results. A service still unavailable throws a `SigningError`
+    /// with `retryAfter` (the result waits and the job runs again later).
     func check(for client: String) async throws(SigningError) -> SignatureCheck {
         if let check = pinned[client] { return check }
-        guard let account = accounts[client] else {
-            throw SigningError(
-                code: "INVALID_CERT_SERVICE_CREDS", message: "client service \(client) has no remote account")
-        }
-        let cscClient =
-            clients[client]
-            ?? CSCClient(
-                service: service, clientID: account.clientID, clientSecret: account.clientSecret, logger: logger)
-        clients[client] = cscClient
         do {
-            let id: String
-            if let wanted = account.credentialID {
-                id = wanted
-            } else {
-                guard let first = try await cscClient.listCredentials().first else {
-                    throw CSCError.credentialNotAllowed("the remote account lists no credential")
-                }
-                id = first
+            let identity = try await backend.identity(for: client)
+            guard let leaf = identity.chain.first else {
+                throw SigningError(code: "BAD_CERTIFICATE", message: "client service \(client): no certificate")
             }
-            let credential = try await cscClient.credential(id)
-            let check = try SignatureCheck(leafCertificateDER: credential.chain[0])
+            let check = try SignatureCheck(leafCertificateDER: leaf.der)
             pinned[client] = check
-            logger.info(
-                "remote certificate pinned", metadata: ["client.id": "\(client)", "csc.credential": "\(id)"])
+            logger.info("remote certificate pinned", metadata: ["client.id": "\(client)"])
             return check
-        } catch let error as CSCError {
-            if error.isTransient {
-                throw SigningError(code: "CERT_SERVICE_UNAVAILABLE", message: error.message, retryAfter: .seconds(1))
-            }
-            throw CSCBackend.signingError(error, client: client)
         } catch let error as SigningError {
             throw error
         } catch {
-            throw SigningError(code: "CERT_SERVICE_GLOBAL_ERROR", message: "\(error)")
+            throw SigningError(code: "CERT_SERVICE_GLOBAL_ERROR", message: "client service \(client): \(error)")
         }
     }
 

@@ -34,7 +34,7 @@ public actor CSCBackend: SigningBackend {
         let identity: SigningIdentity
     }
 
-    public let service: CSCService
+    public nonisolated let service: CSCService
     let accounts: [String: RemoteAccount]
     let configuration: Configuration
     let logger: Logger
@@ -145,7 +145,7 @@ public actor CSCBackend: SigningBackend {
     }
 
     /// Sign'Stash's codes for what cannot get better by waiting.
-    public static func signingError(_ error: CSCError, client: String) -> SigningError {
+    static func signingError(_ error: CSCError, client: String) -> SigningError {
         switch error {
         case .invalidClient(let message):
             SigningError(code: "INVALID_CERT_SERVICE_CREDS", message: "client service \(client): \(message)")
@@ -173,41 +173,31 @@ public actor CSCBackend: SigningBackend {
         return created
     }
 
-    /// The client's credential and identity, fetched once (concurrent callers share the fetch).
+    /// The client's credential and identity, fetched once (concurrent callers share the fetch;
+    /// a failed fetch is forgotten, so the next call asks again).
     private func resolve(_ client: String) async throws -> Resolved {
-        if let task = resolving[client] {
-            do {
-                return try await task.value
-            } catch {
-                if resolving[client] == task { resolving[client] = nil }
-                throw error
-            }
-        }
-        let cscClient = try self.client(client)
-        let wanted = accounts[client]?.credentialID
-        let preferPSS = configuration.preferPSS
-        let task = Task { () async throws -> Resolved in
-            let id: String
-            if let wanted {
-                id = wanted
-            } else {
-                guard let first = try await cscClient.listCredentials().first else {
-                    throw CSCError.credentialNotAllowed("the remote account lists no credential")
+        let task: Task<Resolved, any Error>
+        if let existing = resolving[client] {
+            task = existing
+        } else {
+            let (cscClient, wanted, preferPSS) = (
+                try self.client(client), accounts[client]?.credentialID, configuration.preferPSS
+            )
+            task = Task {
+                let credential = try await cscClient.credential(named: wanted)
+                guard let algorithm = credential.signatureAlgorithm(preferPSS: preferPSS) else {
+                    throw CSCError.certificateUnusable(
+                        "credential \(credential.id) offers no RSA or ECDSA signature over SHA-256")
                 }
-                id = first
+                let leaf = try credential.certificate
+                let identity = SigningIdentity(
+                    chain: try credential.chain.map { try CertificateDER(der: $0) },
+                    algorithm: Self.signatureAlgorithm(algorithm),
+                    signerName: leaf.subject.commonName ?? leaf.subject.description)
+                return Resolved(credential: credential, algorithm: algorithm, identity: identity)
             }
-            let credential = try await cscClient.credential(id)
-            guard let algorithm = credential.signatureAlgorithm(preferPSS: preferPSS) else {
-                throw CSCError.certificateUnusable("credential \(id) offers no RSA or ECDSA signature over SHA-256")
-            }
-            let chain = try credential.chain.map { try CertificateDER(der: $0) }
-            let leaf = try credential.certificate
-            let identity = SigningIdentity(
-                chain: chain, algorithm: Self.signatureAlgorithm(algorithm),
-                signerName: leaf.subject.commonName ?? leaf.subject.description)
-            return Resolved(credential: credential, algorithm: algorithm, identity: identity)
+            resolving[client] = task
         }
-        resolving[client] = task
         do {
             return try await task.value
         } catch {

@@ -7,16 +7,31 @@ import Testing
 /// pyHanko against each client's own certificate, and the simulator's log of what left.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct RemoteSigningEndToEndTests {
-    /// Starts the simulator and a gateway signing with it; `arguments` go to the gateway.
-    func start(
-        _ simulator: SimulatorProcess, arguments: [String] = [], localSigners: Int = 2
-    ) async throws -> GatewayProcess {
-        try await simulator.waitUntilReady()
-        let gateway = try GatewayProcess(
-            localSigners: localSigners,
-            extraArguments: ["--einvoice-integration-client.service.domain=\(simulator.url)"] + arguments)
-        try await gateway.waitUntilReady(signers: localSigners)
-        return gateway
+    /// Starts the simulator and a gateway signing with it (`arguments` go to the gateway), runs
+    /// `body`, then stops both, whether `body` threw or not.
+    func withRemoteGateway(
+        _ simulator: SimulatorProcess, arguments: [String] = [], _ body: (GatewayProcess) async throws -> Void
+    ) async throws {
+        let gateway: GatewayProcess
+        do {
+            try await simulator.waitUntilReady()
+            gateway = try GatewayProcess(
+                localSigners: 2,
+                extraArguments: ["--einvoice-integration-client.service.domain=\(simulator.url)"] + arguments)
+            try await gateway.waitUntilReady(signers: 2)
+        } catch {
+            try? await simulator.stop()
+            throw error
+        }
+        do {
+            try await body(gateway)
+        } catch {
+            try? await gateway.stop()
+            try? await simulator.stop()
+            throw error
+        }
+        try await gateway.stop()
+        try await simulator.stop()
     }
 
     static func pdfs(_ count: Int, seed: Int) -> [Requests.Document] {
@@ -52,9 +67,8 @@ struct RemoteSigningEndToEndTests {
 
     @Test func twoClientServicesSignWithTheirOwnRemoteCertificatesAndOnlyDigestsLeave() async throws {
         let simulator = try SimulatorProcess()
-        let gateway = try await start(simulator)
         let ws = try Workspace("remote-results")
-        do {
+        try await withRemoteGateway(simulator) { gateway in
             for (user, credential) in [("alice", "alice-rsa"), ("bob", "bob-ec")] {
                 let documents = Self.blobs(3, size: 20_000, seed: user.count) + Self.pdfs(2, seed: user.count)
                 let list = try await sign(documents, as: user, on: gateway)
@@ -106,13 +120,7 @@ struct RemoteSigningEndToEndTests {
             let ready = try await gateway.request(.GET, "/health/ready", user: nil)
             #expect(ready.status == 200)
             #expect((ready.json["remoteSigning"] as? [String: Any])?["reachable"] as? Bool == true)
-        } catch {
-            try? await gateway.stop()
-            try? await simulator.stop()
-            throw error
         }
-        try await gateway.stop()
-        try await simulator.stop()
     }
 
     @Test func aWrongSecretFailsThatClientsDocumentsAtOnceAndOnlyThem() async throws {
@@ -124,8 +132,7 @@ struct RemoteSigningEndToEndTests {
         clients["alice"] = alice
         config["clients"] = clients
         let simulator = try SimulatorProcess(config: config)
-        let gateway = try await start(simulator)
-        do {
+        try await withRemoteGateway(simulator) { gateway in
             let started = ContinuousClock.now
             async let bobsList = sign(Self.blobs(20, size: 2_000, seed: 2), as: "bob", on: gateway)
             let alicesList = try await sign(Self.blobs(50, size: 2_000, seed: 1), as: "alice", on: gateway)
@@ -138,19 +145,12 @@ struct RemoteSigningEndToEndTests {
             let bobs = try await bobsList
             #expect(bobs.allSatisfy { $0["signStatus"] as? String == "SIGNED" }, "\(bobs.prefix(2))")
             #expect(!gateway.log().contains("another-secret") && !gateway.log().contains("alice-secret"))
-        } catch {
-            try? await gateway.stop()
-            try? await simulator.stop()
-            throw error
         }
-        try await gateway.stop()
-        try await simulator.stop()
     }
 
     @Test func documentsWaitWhileTheServiceIsDownAndAllAreSignedWhenItIsBack() async throws {
         let simulator = try SimulatorProcess()
-        let gateway = try await start(simulator)
-        do {
+        try await withRemoteGateway(simulator) { gateway in
             try await simulator.admin("down?seconds=20")
             let documents = Self.blobs(30, size: 5_000, seed: 3)
             let created = try await gateway.request(
@@ -171,48 +171,34 @@ struct RemoteSigningEndToEndTests {
             let list = try #require(result.json["documentList"] as? [[String: Any]])
             #expect(list.count == 30)
             #expect(list.allSatisfy { $0["signStatus"] as? String == "SIGNED" }, "\(list.prefix(2))")
-        } catch {
-            try? await gateway.stop()
-            try? await simulator.stop()
-            throw error
         }
-        try await gateway.stop()
-        try await simulator.stop()
     }
 
     @Test func withAThirdOfCallsFailingAndSlowCallsFiveHundredDocumentsAreAllSigned() async throws {
         let simulator = try SimulatorProcess(arguments: ["--fail-rate", "0.3", "--latency-ms", "200"])
-        let gateway = try await start(simulator)
-        do {
+        try await withRemoteGateway(simulator) { gateway in
             let list = try await sign(Self.blobs(500, size: 1_000, seed: 4), as: "alice", on: gateway)
             #expect(list.count == 500)
             let failed = list.filter { $0["signStatus"] as? String != "SIGNED" }
             #expect(failed.isEmpty, "\(failed.count) not signed, e.g. \(failed.prefix(2))")
             let failures = try simulator.requests().filter { ($0["status"] as? Int ?? 0) == 503 }
             #expect(!failures.isEmpty, "the simulator injected no failure")
-        } catch {
-            try? await gateway.stop()
-            try? await simulator.stop()
-            throw error
         }
-        try await gateway.stop()
-        try await simulator.stop()
     }
 
     /// The seed's docker command: `--server.host.port`, the service URL and both proxy flags,
     /// here to an HTTPS simulator (its CA given with --remote-ca-file) through tinyproxy.
     @Test func theSeedsFlagsSignThroughAnHTTPProxy() async throws {
         let proxy = try TinyProxy()
+        defer { proxy.stop() }
+        try await proxy.waitUntilReady()
         let simulator = try SimulatorProcess(tls: true)
-        do {
-            try await proxy.waitUntilReady()
-            let gateway = try await start(
-                simulator,
-                arguments: [
-                    "--einvoice-integration-client.rest.provider.proxy.hostname=127.0.0.1",
-                    "--einvoice-integration-client.rest.provider.proxy.port=\(proxy.port)",
-                    "--remote-ca-file", simulator.caFile,
-                ])
+        let flags = [
+            "--einvoice-integration-client.rest.provider.proxy.hostname=127.0.0.1",
+            "--einvoice-integration-client.rest.provider.proxy.port=\(proxy.port)",
+            "--remote-ca-file", simulator.caFile,
+        ]
+        try await withRemoteGateway(simulator, arguments: flags) { gateway in
             let documents = Self.blobs(2, size: 3_000, seed: 5) + Self.pdfs(1, seed: 5)
             let list = try await sign(documents, as: "alice", on: gateway)
             #expect(list.allSatisfy { $0["signStatus"] as? String == "SIGNED" }, "\(list)")
@@ -220,60 +206,6 @@ struct RemoteSigningEndToEndTests {
             // Every call went through the proxy: it logged the tunnels to the simulator.
             let log = proxy.log()
             #expect(log.contains("CONNECT localhost:\(simulator.port)"), "\(log.suffix(2000))")
-            try await gateway.stop()
-        } catch {
-            try? await simulator.stop()
-            proxy.stop()
-            throw error
         }
-        try await simulator.stop()
-        proxy.stop()
-    }
-}
-
-/// Debian's tinyproxy on a loopback port, logging every connection.
-final class TinyProxy: @unchecked Sendable {
-    let process = Process()
-    let workspace: Workspace
-    let port: Int
-
-    init() throws {
-        workspace = try Workspace("tinyproxy")
-        port = try Tools.freePort()
-        try workspace.write(
-            "tinyproxy.conf",
-            text: """
-                Port \(port)
-                Listen 127.0.0.1
-                Timeout 60
-                MaxClients 64
-                LogFile "\(workspace.path("tinyproxy.log"))"
-                LogLevel Info
-                Allow 127.0.0.1
-
-                """)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tinyproxy")
-        process.arguments = ["-d", "-c", workspace.path("tinyproxy.conf")]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-    }
-
-    func log() -> String {
-        (try? String(contentsOfFile: workspace.path("tinyproxy.log"), encoding: .utf8)) ?? ""
-    }
-
-    func waitUntilReady() async throws {
-        for _ in 0..<100 {
-            if log().contains("listening") || log().contains("Listening") { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw TestFailure("tinyproxy did not start: \(log())")
-    }
-
-    /// SIGKILL: tinyproxy in the foreground (`-d`) does not stop on SIGTERM.
-    func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
     }
 }
