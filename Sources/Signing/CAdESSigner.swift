@@ -20,12 +20,12 @@ public struct CAdESSigner: Sendable {
     public func sign(
         _ content: [UInt8], client: String, at time: Date = Date(), timestamp: TimestampAuthority? = nil
     ) async throws -> [UInt8] {
-        try await sign(digest: SHA256.hash(data: content), client: client, at: time, timestamp: timestamp)
+        try await sign(digest: Array(SHA256.hash(data: content)), client: client, at: time, timestamp: timestamp)
     }
 
     /// Signs content known by its SHA-256 (detached: the content itself is not needed).
     public func sign(
-        digest: SHA256.Digest, client: String, at time: Date = Date(), timestamp: TimestampAuthority? = nil
+        digest: [UInt8], client: String, at time: Date = Date(), timestamp: TimestampAuthority? = nil
     ) async throws -> [UInt8] {
         let signatory = try await pipeline.signatory(for: client)
         let attributes = try Self.prepare(contentDigest: digest, at: time, by: signatory)
@@ -34,7 +34,7 @@ public struct CAdESSigner: Sendable {
 
     /// Prepare: the CAdES-BES signed attributes (content-type, message-digest, signing-time,
     /// ESS signing-certificate-v2).
-    static func prepare(contentDigest: SHA256.Digest, at time: Date, by signatory: Signatory) throws -> [[UInt8]] {
+    static func prepare(contentDigest: [UInt8], at time: Date, by signatory: Signatory) throws -> [[UInt8]] {
         try signatory.builder.signedAttributes(contentDigest: contentDigest, profile: .cades(signingTime: time))
     }
 }

@@ -31,6 +31,9 @@ public struct DocumentSigner: Sendable {
         _ content: [UInt8], parameters: SignatureParameters, client: String, expectedDigest: String? = nil,
         at time: Date = Date()
     ) async throws -> [UInt8] {
+        if content.isEmpty, parameters.signsDigestOnly, let expectedDigest {
+            return try await sign(digest: expectedDigest, parameters: parameters, client: client, at: time)
+        }
         let digest = SHA256.hash(data: content)
         if let expectedDigest, digest.hexString != expectedDigest {
             throw SigningError(code: "CONTENT_DIGEST_MISMATCH", message: "the job's content does not match its digest")
@@ -39,7 +42,7 @@ public struct DocumentSigner: Sendable {
         let timestamp = try timestampAuthority(for: parameters)
         switch parameters.signatureType.uppercased() {
         case "CADES":
-            return try await cades.sign(digest: digest, client: client, at: time, timestamp: timestamp)
+            return try await cades.sign(digest: Array(digest), client: client, at: time, timestamp: timestamp)
         case "PADES":
             return try await pades.sign(
                 content, parameters: parameters, client: client, at: time, timestamp: timestamp)
@@ -48,6 +51,21 @@ public struct DocumentSigner: Sendable {
                 code: "UNSUPPORTED_SIGNATURE_TYPE",
                 message: "signature type \(parameters.signatureType) is not supported")
         }
+    }
+
+    /// A detached CAdES signature of the content whose SHA-256 is `hexDigest`: a job that
+    /// carries no content (docs/protocol.md).
+    func sign(digest hexDigest: String, parameters: SignatureParameters, client: String, at time: Date) async throws
+        -> [UInt8]
+    {
+        guard let digest = [UInt8](hex: hexDigest), digest.count == SHA256.byteCount else {
+            throw SigningError(code: "CONTENT_DIGEST_MISMATCH", message: "the job's digest is not a hex SHA-256")
+        }
+        guard digest != Array(SHA256.hash(data: [UInt8]())) else {
+            throw SigningError(code: "EMPTY_DOCUMENT", message: "the document is empty")
+        }
+        let timestamp = try timestampAuthority(for: parameters)
+        return try await cades.sign(digest: digest, client: client, at: time, timestamp: timestamp)
     }
 
     private func timestampAuthority(for parameters: SignatureParameters) throws -> TimestampAuthority? {

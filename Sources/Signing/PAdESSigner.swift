@@ -47,7 +47,7 @@ public struct PAdESSigner: Sendable {
                 signerName: signatory.identity.signerName, contentsCapacity: capacity, visible: visible)
             var prepared = try Self.prepare(pdf, request)
             let attributes = try signatory.builder.signedAttributes(
-                contentDigest: try Self.digest(of: prepared), profile: .pades)
+                contentDigest: Array(try Self.digest(of: prepared)), profile: .pades)
             let cms = try await pipeline.cms(
                 signedAttributes: attributes, by: signatory, client: client, timestamp: timestamp)
             guard cms.count <= prepared.contentsCapacity else {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The gateway ⇄ signer protocol, version 1 (see docs/protocol.md).
+/// The gateway ⇄ signer protocol, version 2 (see docs/protocol.md).
 public enum WireMessage: Sendable, Equatable {
     case ready(Ready)
     case job(Job, body: [UInt8])
@@ -11,8 +11,8 @@ public enum WireMessage: Sendable, Equatable {
     case drained
     case disconnect(reason: String)
 
-    public static let tag: [UInt8] = Array("SIGNET/1".utf8)
-    public static let version = 1
+    public static let tag: [UInt8] = Array("SIGNET/2".utf8)
+    public static let version = 2
 
     public struct Ready: Codable, Sendable, Equatable {
         public var version: Int
@@ -139,6 +139,12 @@ public struct SignatureParameters: Codable, Sendable, Equatable {
         self.applyTimestamp = applyTimestamp
         self.visibleSignature = visibleSignature
     }
+
+    /// A detached CAdES signature covers only the document's SHA-256: its job carries the
+    /// digest, never the content (docs/protocol.md), and the gateway keeps no copy of the document.
+    public var signsDigestOnly: Bool { Self.signsDigestOnly(signatureType) }
+
+    public static func signsDigestOnly(_ signatureType: String) -> Bool { signatureType.uppercased() == "CADES" }
 }
 
 /// `visibleSignatureInfo` of the client API (Sign'Stash field names).

@@ -243,7 +243,10 @@ actor SignerHub: Service {
         let spool = registry.spool
         guard let operation = await registry.operation(id: job.operationID),
             operation.documents.indices.contains(job.document),
-            let content = try? await BlockingIO.run({ try spool.read(spool.input(job.operationID, job.document)) })
+            let content =
+                operation.documents[job.document].signature.signsDigestOnly
+                ? []
+                : try? await BlockingIO.run({ try spool.read(spool.input(job.operationID, job.document)) })
         else {
             // Deleted or purged since it was queued: nothing to sign.
             logger.debug(

@@ -100,8 +100,8 @@ extension OperationsController {
                     switch kind {
                     case .json:
                         JSONIntake(
-                            openSink: sinks.open, maxDocuments: limits.maxDocuments,
-                            maxMetadataBytes: limits.maxMetadataBytes)
+                            openSink: sinks.open, endDocument: { sinks.ended($0, signatureType: $1) },
+                            maxDocuments: limits.maxDocuments, maxMetadataBytes: limits.maxMetadataBytes)
                     case .multipart(let boundary):
                         MultipartIntake(
                             boundary: boundary, openSink: sinks.open, maxDocuments: limits.maxDocuments,
@@ -132,7 +132,10 @@ extension OperationsController {
             }
             return streamed
         }
-        return (streamed, sinks.finish())
+        let types = streamed.request.documents.map {
+            $0.signatureInfo?.signatureType ?? OperationRequest.defaultSignatureType
+        }
+        return (streamed, sinks.finish(signatureTypes: types))
     }
 
     static func checkFreeSpace(_ spool: Spool, needed: Int, ratio: Double) throws {

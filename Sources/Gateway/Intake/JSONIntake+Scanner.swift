@@ -1,3 +1,5 @@
+import Foundation
+
 /// The JSON syntax, one state per token kind (RFC 8259); every error names its byte offset.
 extension JSONIntake {
     /// A byte between tokens: whitespace, a structural character, or the first byte of a value.
@@ -13,7 +15,7 @@ extension JSONIntake {
             if byte == UInt8(ascii: "]") { endContainer() } else { try beginValue(bytes, at: index) }
         case .keyOrEnd:
             if byte == UInt8(ascii: "}") {
-                endContainer()
+                try endObject(bytes, at: index)
             } else {
                 try beginKey(byte, at: index, expected: "a key or '}'")
             }
@@ -26,7 +28,7 @@ extension JSONIntake {
             if frames[top].isObject {
                 switch byte {
                 case UInt8(ascii: ","): comma(bytes, at: index)
-                case UInt8(ascii: "}"): endContainer()
+                case UInt8(ascii: "}"): try endObject(bytes, at: index)
                 default: throw unexpected(byte, at: index, expected: "',' or '}'")
                 }
             } else {
@@ -76,7 +78,9 @@ extension JSONIntake {
             case .root, .entry, .documentRequest: break
             default: role = .other
             }
-            try push(Frame(role: role, isObject: true, memberStart: skeletonOffset(index + 1)), at: index)
+            try push(
+                Frame(role: role, isObject: true, start: skeletonOffset(index), memberStart: skeletonOffset(index + 1)),
+                at: index)
             mode = .keyOrEnd
         case UInt8(ascii: "["):
             try push(Frame(role: role == .documents ? .documents : .other, isObject: false), at: index)
@@ -109,6 +113,17 @@ extension JSONIntake {
     private mutating func endContainer() {
         frames.removeLast()
         endValue()
+    }
+
+    /// The `}` at `index` closes the top object; a document entry is then whole, its metadata in
+    /// the skeleton: the intake tells how it is signed.
+    private mutating func endObject(_ bytes: UnsafeRawBufferPointer, at index: Int) throws {
+        guard case .entry(let document) = frames[frames.count - 1].role else { return endContainer() }
+        flushPending(bytes, upTo: index + 1)
+        let entry = skeleton[frames[frames.count - 1].start...]
+        endContainer()
+        let kind = try? JSONDecoder().decode(EntrySignatureType.self, from: Data(entry))
+        try endDocument(document, kind?.signatureInfo?.signatureType ?? OperationRequest.defaultSignatureType)
     }
 
     mutating func endValue() {

@@ -14,6 +14,8 @@ struct JSONIntake: RequestIntake {
     static let maxDepth = 64
 
     let openSink: (Int) throws -> any DocumentSink
+    /// Document `i`'s entry is whole, with this signature type (its content, if any, was sunk).
+    let endDocument: (Int, String) throws -> Void
     let maxDocuments: Int
     let maxMetadataBytes: Int
 
@@ -54,6 +56,8 @@ struct JSONIntake: RequestIntake {
         var isObject: Bool
         /// Object: members kept in the skeleton. Array: elements.
         var count = 0
+        /// Object: the skeleton offset of its `{`.
+        var start = 0
         /// Object: the skeleton offset where the current member starts, its leading comma included.
         var memberStart = 0
         /// The first member was left out: the comma after it goes too.
@@ -62,8 +66,12 @@ struct JSONIntake: RequestIntake {
         var sawKey = false
     }
 
-    init(openSink: @escaping (Int) throws -> any DocumentSink, maxDocuments: Int, maxMetadataBytes: Int) {
+    init(
+        openSink: @escaping (Int) throws -> any DocumentSink, endDocument: @escaping (Int, String) throws -> Void,
+        maxDocuments: Int, maxMetadataBytes: Int
+    ) {
         self.openSink = openSink
+        self.endDocument = endDocument
         self.maxDocuments = maxDocuments
         self.maxMetadataBytes = maxMetadataBytes
         key.reserveCapacity(Self.maxKeyLength)
@@ -203,6 +211,12 @@ struct JSONIntake: RequestIntake {
     }
 
     static let maxKeyLength = 32
+
+    /// What the intake reads of a whole document entry (the request decodes it all at `finish`).
+    struct EntrySignatureType: Decodable {
+        struct SignatureInfo: Decodable { var signatureType: String? }
+        var signatureInfo: SignatureInfo?
+    }
 
     /// 0: base64 alphabet; 1: anything else.
     static let base64Classes: [UInt8] = (0...255).map { byte in

@@ -47,6 +47,8 @@ struct ReceivedContent: Sendable {
 
 extension OperationRequest {
     static let supportedSignatureTypes: Set<String> = ["CADES", "PADES"]
+    /// A document without `signatureInfo.signatureType` is signed so.
+    static let defaultSignatureType = "CAdES"
 
     /// Checks the request against what was received for each document. Every problem is a 400
     /// with its own code.
@@ -63,7 +65,7 @@ extension OperationRequest {
             guard let content = contents[index] else {
                 throw .badRequest("MISSING_CONTENT", "documents[\(index)].documentRequest.base64Content is missing")
             }
-            let type = entry.signatureInfo?.signatureType ?? "CAdES"
+            let type = entry.signatureInfo?.signatureType ?? Self.defaultSignatureType
             guard Self.supportedSignatureTypes.contains(type.uppercased()) else {
                 throw .badRequest(
                     "UNSUPPORTED_SIGNATURE_TYPE",

@@ -1,12 +1,19 @@
+import Common
 import Foundation
 
 /// The spool files of one request being received, one per document. Used by one task at a time
 /// (the one reading the body), then read by the handler that awaited it.
+///
+/// A document signed from its digest alone (detached CAdES) keeps no file: it is hashed as it
+/// arrives and its file is removed as soon as its entry says how it is signed, or at the end.
+/// Every other file is synced in the background once its document is whole.
 final class SinkSet: @unchecked Sendable {
     let folder: IncomingFolder
     let maxDocuments: Int
     private var sinks: [Int: SpoolFileSink] = [:]
     private var last: Int?
+    /// Documents whose file is synced or removed.
+    private var settled: Set<Int> = []
 
     init(folder: IncomingFolder, maxDocuments: Int) {
         self.folder = folder
@@ -20,16 +27,32 @@ final class SinkSet: @unchecked Sendable {
         guard sinks[document] == nil else {
             throw APIError.badRequest("INVALID_JSON", "documents[\(document)] has content twice")
         }
-        // Documents come in order: the one before is whole, its file can be synced now.
-        if let previous = last { _ = sinks[previous]?.finish() }
+        // Documents come in order: the one before is whole. Unless its entry said how it is
+        // signed, its file is kept and can be synced now.
+        if let previous = last { settle(previous, keepFile: true) }
         last = document
         let sink = try SpoolFileSink(folder: folder, document: document)
         sinks[document] = sink
         return sink
     }
 
-    /// Closes every file; what each received.
-    func finish() -> [Int: ReceivedContent] {
-        sinks.mapValues { ReceivedContent(digest: $0.finish(), length: $0.length) }
+    /// Document `document`'s entry is whole and names its signature type.
+    func ended(_ document: Int, signatureType: String) {
+        settle(document, keepFile: !SignatureParameters.signsDigestOnly(signatureType))
+    }
+
+    private func settle(_ document: Int, keepFile: Bool) {
+        guard let sink = sinks[document], settled.insert(document).inserted else { return }
+        if keepFile { _ = sink.finish() } else { sink.discardFile() }
+    }
+
+    /// Closes every file, removing those of documents signed from their digest (`signatureTypes`
+    /// has each document's type); what each received.
+    func finish(signatureTypes: [String]) -> [Int: ReceivedContent] {
+        for (document, type) in signatureTypes.enumerated() where SignatureParameters.signsDigestOnly(type) {
+            sinks[document]?.discardFile()
+            settled.insert(document)
+        }
+        return sinks.mapValues { ReceivedContent(digest: $0.finish(), length: $0.length) }
     }
 }

@@ -237,12 +237,19 @@ final class SpoolFileSink: DocumentSink {
 
     private var digest: String?
 
-    /// The document is whole: its file is synced and closed in the background (`Spool.accept`
-    /// waits for it); returns the SHA-256 of what was written, in hex.
-    func finish() -> String {
+    /// The SHA-256 of what was written, in hex (the document is whole).
+    private func finalDigest() -> String {
         if let digest { return digest }
         let digest = hasher.finalize().hexString
         self.digest = digest
+        return digest
+    }
+
+    /// The document is whole: its file is synced and closed in the background (`Spool.accept`
+    /// waits for it); returns the SHA-256 of what was written, in hex.
+    func finish() -> String {
+        let digest = finalDigest()
+        guard fd >= 0 else { return digest }
         let fd = self.fd
         self.fd = -1
         folder.syncs.add(path: path) {
@@ -250,6 +257,16 @@ final class SpoolFileSink: DocumentSink {
             return fdatasync(fd) == 0
         }
         return digest
+    }
+
+    /// The document is whole and signed from its digest: its file goes, never synced.
+    func discardFile() {
+        _ = finalDigest()
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+        unlink(path)
     }
 }
 

@@ -22,12 +22,12 @@ public struct CMSBuilder: Sendable {
     }
 
     /// The signed attributes, each attribute's DER, sorted as a DER SET OF requires.
-    public func signedAttributes(contentDigest: SHA256.Digest, profile: Profile) throws -> [[UInt8]] {
+    public func signedAttributes(contentDigest: [UInt8], profile: Profile) throws -> [[UInt8]] {
         var attributes: [[UInt8]] = []
         attributes.append(try attribute(OID.contentType) { try $0.serialize(OID.data) })
         attributes.append(
             try attribute(OID.messageDigest) {
-                try $0.serialize(ASN1OctetString(contentBytes: ArraySlice(contentDigest)))
+                try $0.serialize(ASN1OctetString(contentBytes: contentDigest[...]))
             })
         if case .cades(let time) = profile {
             attributes.append(try attribute(OID.signingTime) { try $0.serialize(try Self.utcTime(time)) })

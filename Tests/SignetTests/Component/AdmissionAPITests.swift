@@ -36,6 +36,48 @@ struct AdmissionAPITests {
         }
     }
 
+    /// A detached CAdES signature needs only the document's digest: the spool keeps the files of
+    /// PAdES documents only, whether the type comes before or after the content, as JSON or as
+    /// multipart (where the type is known only at the end).
+    @Test func documentsSignedFromTheirDigestKeepNoFile() async throws {
+        let (built, workspace, _) = try await API.gateway()
+        let content = Data("%PDF-1.7 not really".utf8).base64EncodedString()
+        let json = try API.body([
+            ["documentRequest": ["base64Content": content], "signatureInfo": ["signatureType": "CAdES"]],
+            ["signatureInfo": ["signatureType": "pades"], "documentRequest": ["base64Content": content]],
+            ["documentRequest": ["base64Content": content]],
+        ])
+        let boundary = "signet-digest-only"
+        var multipart = ""
+        for type in ["CAdES", "PAdES", "CAdES"] {
+            multipart += "--\(boundary)\r\nContent-Disposition: form-data; name=\"files\"; filename=\"\(type).pdf\"\r\n"
+            multipart += "Content-Type: application/pdf\r\n\r\n%PDF-1.7 \(type)\r\n"
+        }
+        let types = #"""
+            {"documents":[{"documentRequest":{},"signatureInfo":{"signatureType":"CAdES"}},
+            {"documentRequest":{},"signatureInfo":{"signatureType":"PAdES"}},{"documentRequest":{}}]}
+            """#
+        multipart +=
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"signRequest\"\r\n\r\n\(types)\r\n--\(boundary)--\r\n"
+        var multipartHeaders = API.headers()
+        multipartHeaders[.contentType] = "multipart/form-data; boundary=\(boundary)"
+        let requests = [
+            (json, API.headers(), ["1.in"]),
+            (ByteBuffer(string: multipart), multipartHeaders, ["1.in"]),
+        ]
+        try await built.application.test(.router) { client in
+            for (body, headers, kept) in requests {
+                let started = try await client.execute(
+                    uri: "/v1/operations", method: .post, headers: headers, body: body)
+                #expect(started.status == .accepted, "\(String(buffer: started.body))")
+                let id = try #require(API.json(started)["id"] as? String)
+                let files = try FileManager.default.contentsOfDirectory(atPath: workspace.path("state/spool/\(id)"))
+                #expect(files.sorted() == kept)
+            }
+            #expect(try Self.incoming(workspace).isEmpty)
+        }
+    }
+
     @Test func tooManyRunningOperationsOfOneClientAnswer429() async throws {
         let (built, workspace, _) = try await API.gateway { $0.maxRunningOperationsPerClient = 1 }
         try await built.application.test(.router) { client in

@@ -97,7 +97,7 @@ struct SignatureCheckTests {
         let content = Array("content".utf8)
         let builder = CMSBuilder(certificates: configured.backend.chain)
         let attributes = try builder.signedAttributes(
-            contentDigest: SHA256.hash(data: content), profile: .cades(signingTime: Date()))
+            contentDigest: Array(SHA256.hash(data: content)), profile: .cades(signingTime: Date()))
         let signature = try other.backend.sign(SHA256.hash(data: try CMSBuilder.bytesToSign(attributes)))
         let forged = try builder.contentInfo(
             signedAttributes: attributes, signature: signature, algorithm: .ecdsaSHA256)
@@ -134,7 +134,7 @@ struct SignatureCheckTests {
 
         // The configured identity's attributes and signature, with the twin embedded instead.
         let attributes = try CMSBuilder(certificates: configured.backend.chain).signedAttributes(
-            contentDigest: SHA256.hash(data: content), profile: .cades(signingTime: Date()))
+            contentDigest: Array(SHA256.hash(data: content)), profile: .cades(signingTime: Date()))
         let signature = try configured.backend.sign(SHA256.hash(data: try CMSBuilder.bytesToSign(attributes)))
         let swapped = try CMSBuilder(certificates: twin.backend.chain).contentInfo(
             signedAttributes: attributes, signature: signature, algorithm: .ecdsaSHA256)

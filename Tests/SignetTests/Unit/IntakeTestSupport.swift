@@ -21,6 +21,8 @@ final class CollectingSink: DocumentSink {
 final class OpenedSinks {
     var order: [Int] = []
     var sinks: [Int: CollectingSink] = [:]
+    /// Entries the intake saw whole, with their signature type, in order.
+    var ended: [(document: Int, signatureType: String)] = []
 
     func open(_ index: Int) throws -> any DocumentSink {
         #expect(sinks[index] == nil, "sink \(index) opened twice")
@@ -29,6 +31,8 @@ final class OpenedSinks {
         sinks[index] = sink
         return sink
     }
+
+    func end(_ index: Int, _ signatureType: String) throws { ended.append((index, signatureType)) }
 
     func bytes(_ index: Int) -> [UInt8]? { sinks[index]?.bytes }
 }
@@ -74,7 +78,8 @@ func jsonIntake(
     _ body: [UInt8], _ chunking: Chunking = .whole, maxDocuments: Int = 100, maxMetadataBytes: Int = 1 << 20
 ) throws -> (StreamedRequest, OpenedSinks) {
     let sinks = OpenedSinks()
-    var json = JSONIntake(openSink: sinks.open, maxDocuments: maxDocuments, maxMetadataBytes: maxMetadataBytes)
+    var json = JSONIntake(
+        openSink: sinks.open, endDocument: sinks.end, maxDocuments: maxDocuments, maxMetadataBytes: maxMetadataBytes)
     return (try intake(&json, body, chunking), sinks)
 }
 

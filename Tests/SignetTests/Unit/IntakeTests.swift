@@ -246,10 +246,36 @@ struct IntakeTests {
         }
     }
 
+    /// Each document entry is reported whole, with its signature type, before the next one's
+    /// content opens: wherever `signatureInfo` stands in it and wherever the chunks are cut.
+    @Test func everyEntryEndsWithItsSignatureType() throws {
+        let body = Array(
+            #"""
+            {"documents":[
+              {"documentRequest":{"base64Content":"QUJD"},"signatureInfo":{"signatureType":"PAdES","reason":"}"}},
+              {"signatureInfo":{"signatureType":"CAdES"},"documentRequest":{"base64Content":"REVG","name":"a{b"}},
+              {"documentRequest":{"base64Content":"R0hJ"}},
+              {"documentRequest":{"name":"no content"},"signatureInfo":{"signatureType":"XAdES"}}
+            ],"signatureInfo":{"signatureType":"PAdES"}}
+            """#.utf8)
+        for chunking in Chunking.small {
+            let sinks = OpenedSinks()
+            var json = JSONIntake(
+                openSink: { index in
+                    #expect(sinks.ended.count == index, "document \(index) opened before the one before it ended")
+                    return try sinks.open(index)
+                },
+                endDocument: sinks.end, maxDocuments: 10, maxMetadataBytes: 1 << 20)
+            _ = try intake(&json, body, chunking)
+            #expect(sinks.ended.map(\.document) == [0, 1, 2, 3], "\(chunking)")
+            #expect(sinks.ended.map(\.signatureType) == ["PAdES", "CAdES", "CAdES", "XAdES"], "\(chunking)")
+        }
+    }
+
     @Test func limits() throws {
         let three = try Self.body(Self.documents([3, 3, 3], seed: 5))
         let sinks = OpenedSinks()
-        var json = JSONIntake(openSink: sinks.open, maxDocuments: 2, maxMetadataBytes: 1 << 20)
+        var json = JSONIntake(openSink: sinks.open, endDocument: sinks.end, maxDocuments: 2, maxMetadataBytes: 1 << 20)
         expectAPIError("TOO_MANY_DOCUMENTS", message: "at most 2 documents") { _ = try intake(&json, three, .size7) }
         #expect(sinks.order == [0, 1])
         // The content does not count as metadata; the rest does.
@@ -265,10 +291,12 @@ struct IntakeTests {
         final class FailingSink: DocumentSink {
             func write(_ bytes: UnsafeRawBufferPointer) throws { throw DiskFull() }
         }
-        var json = JSONIntake(openSink: { _ in FailingSink() }, maxDocuments: 10, maxMetadataBytes: 1000)
+        var json = JSONIntake(
+            openSink: { _ in FailingSink() }, endDocument: { _, _ in }, maxDocuments: 10, maxMetadataBytes: 1000)
         #expect(throws: DiskFull.self) { _ = try intake(&json, Self.single(#""QUJD""#), .whole) }
         #expect(throws: DiskFull.self) { _ = try json.finish() }
-        var broken = JSONIntake(openSink: { _ in CollectingSink() }, maxDocuments: 10, maxMetadataBytes: 1000)
+        var broken = JSONIntake(
+            openSink: { _ in CollectingSink() }, endDocument: { _, _ in }, maxDocuments: 10, maxMetadataBytes: 1000)
         expectAPIError("INVALID_JSON") { try broken.feed(ByteBuffer(string: "{]")) }
         expectAPIError("INVALID_JSON") { try broken.feed(ByteBuffer(string: "}")) }
         expectAPIError("INVALID_JSON") { _ = try broken.finish() }
