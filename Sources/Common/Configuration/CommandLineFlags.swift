@@ -1,7 +1,11 @@
+import Foundation
+
 /// Command-line flags in the forms Signet accepts: `--name=value` and `--name value`
 /// (Sign'Stash's docker command uses the first, people type the second).
 public struct CommandLineFlags: Sendable {
     public private(set) var values: [String: String] = [:]
+    /// Every value of each flag, in order (`values` keeps the last).
+    private var all: [String: [String]] = [:]
     private var consumed: Set<String> = []
 
     public struct Problem: Error, CustomStringConvertible, Sendable {
@@ -19,22 +23,37 @@ public struct CommandLineFlags: Sendable {
                 throw Problem("unexpected argument '\(argument)' (flags look like --name=value)")
             }
             let body = argument.dropFirst(2)
+            let name: String
+            let value: String
             if let equals = body.firstIndex(of: "=") {
-                values[String(body[..<equals])] = String(body[body.index(after: equals)...])
+                name = String(body[..<equals])
+                value = String(body[body.index(after: equals)...])
             } else if switches.contains(String(body)) {
-                values[String(body)] = "true"
+                name = String(body)
+                value = "true"
             } else if index < arguments.count {
-                values[String(body)] = arguments[index]
+                name = String(body)
+                value = arguments[index]
                 index += 1
             } else {
                 throw Problem("flag --\(body) needs a value")
             }
+            values[name] = value
+            all[name, default: []].append(value)
         }
     }
 
     public mutating func string(_ name: String) -> String? {
         consumed.insert(name)
         return values[name]
+    }
+
+    /// A repeatable flag: every value given, each also split at commas, empty ones dropped.
+    public mutating func list(_ name: String) -> [String] {
+        consumed.insert(name)
+        return (all[name] ?? []).flatMap { $0.split(separator: ",") }.map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
     }
 
     public mutating func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {

@@ -85,14 +85,18 @@ func buildApplication(
         logger: logger)
 
     let auth = Authenticator(clients: clients, tokenLifetime: configuration.tokenLifetime)
+    let peers = PeerDirectory(
+        peers: configuration.peers, ownTag: configuration.advertised.instanceTag, logger: logger)
     let router = Router()
     OperationsController(
         registry: registry, auth: auth, advertised: configuration.advertised,
         limits: .init(
             maxRequestBytes: configuration.maxRequestBytes, maxDocuments: configuration.maxDocuments,
             maxWait: configuration.maxWait, syncTimeout: configuration.syncTimeout,
-            requestTimeout: configuration.requestTimeout, minFreeDiskRatio: configuration.minFreeDiskRatio)
+            requestTimeout: configuration.requestTimeout, minFreeDiskRatio: configuration.minFreeDiskRatio),
+        peers: peers
     ).addRoutes(to: router)
+    InstanceController(advertised: configuration.advertised).addRoutes(to: router)
     TokenController(auth: auth).addRoutes(to: router)
     HealthController(hub: hub, signing: signing.health).addRoutes(to: router)
 
@@ -107,7 +111,7 @@ func buildApplication(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Signet",
             availableConnectionsDelegate: .maximum(
                 min(configuration.maxConnections, FileDescriptors.raiseLimit() - 256), logger: logger)),
-        services: signing.lifetime + [registry, hub, supervisor],
+        services: signing.lifetime + [registry, hub, supervisor, peers],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             let endpoint = (try? await hub.boundEndpoint()) ?? configuration.signerEndpoint

@@ -51,6 +51,9 @@ struct GatewayConfiguration: Sendable {
     var remoteProxyPort: Int?
     var remoteCAFile: String?
     var remoteRetryDeadline: Duration = .seconds(600)
+    /// Other gateways of the same deployment (their base URLs): a call for an operation one of
+    /// them owns is redirected there (docs/operations.md).
+    var peers: [URL] = []
 
     static let usage = """
         signet-gateway: Signet's HTTP gateway (see README.md)
@@ -58,6 +61,7 @@ struct GatewayConfiguration: Sendable {
           --port N                         HTTP port (default 8080)
           --server.host.port=HOST:PORT     host:port advertised to clients (default: the bind address)
           --signer-endpoint URL            ZeroMQ endpoint signers connect to (default tcp://0.0.0.0:5555; CURVE-encrypted)
+          --peer URL                       another gateway of this deployment (repeat or comma-separate): calls for its operations answer 307 to it
           --signer-keys DIR                authorized signer CURVE public keys, one per file (default WORK/signer-keys)
           --work-folder DIR                holds client-services-config.json and signing keys (default ./work)
           --state-dir DIR                  state folder (default ./state)
@@ -161,6 +165,14 @@ struct GatewayConfiguration: Sendable {
                 "--einvoice-integration-client.rest.provider.proxy.hostname and .port go together")
         }
         remoteCAFile = flags.string("remote-ca-file")
+        peers = try flags.list("peer").map { peer in
+            guard let url = URL(string: peer), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+                url.host != nil, url.path.isEmpty || url.path == "/"
+            else {
+                throw CommandLineFlags.Problem("--peer must be another gateway's base URL (http://HOST:PORT), not '\(peer)'")
+            }
+            return url
+        }
         if let deadline = try flags.seconds("remote-retry-deadline", in: 1...(86_400 * 7)) {
             remoteRetryDeadline = deadline
         }

@@ -78,6 +78,7 @@ struct APIError: Error, HTTPResponseError, Sendable {
         case "DOCUMENT_COUNT_MISMATCH": "The number of files parts differs from the number of documents"
         case "TOO_MANY_DOCUMENTS": "The request holds more documents than an operation may"
         case "OPERATION_NOT_FOUND": "Unknown operation"
+        case "OPERATION_ON_OTHER_INSTANCE": "The operation is kept by another gateway instance"
         case "DOCUMENT_NOT_FOUND": "Unknown document"
         case "EXTERNAL_REFERENCE_CONFLICT": "The externalReference was already used with another payload"
         case "OPERATION_NOT_FINISHED": "The operation is still running"

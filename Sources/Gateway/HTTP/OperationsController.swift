@@ -23,6 +23,7 @@ struct OperationsController: Sendable {
     let auth: Authenticator
     let advertised: AdvertisedAddress
     let limits: Limits
+    let peers: PeerDirectory
 
     static let syncPath = "/signstash/einvoice-integration-client-ws/api/v0/document/sign/base64/"
     static let syncMultipartPath = "/signstash/einvoice-integration-client-ws/api/v0/document/sign/"
@@ -77,7 +78,7 @@ struct OperationsController: Sendable {
         switch try await registry.delete(id: id, clientID: clientID) {
         case .live: return Response(status: .noContent)
         case .retired(let tombstone): throw APIError.gone(tombstone)
-        case .unknown: throw APIError.notFound()
+        case .unknown: throw await unknown(id, request)
         }
     }
 
@@ -142,8 +143,29 @@ struct OperationsController: Sendable {
         switch await registry.lookup(id: id, clientID: clientID) {
         case .live(let operation): return operation
         case .retired(let tombstone): throw APIError.gone(tombstone)
-        case .unknown: throw APIError.notFound()
+        case .unknown: throw await unknown(id, request)
         }
+    }
+
+    /// An id this gateway does not hold. One minted by another instance is answered `307` to its
+    /// owner when that is a peer, else `404 OPERATION_ON_OTHER_INSTANCE` naming the owner: never
+    /// the bare unknown-operation answer, which a client would take as lost work.
+    private func unknown(_ id: String, _ request: Request) async -> APIError {
+        guard let tag = AdvertisedAddress.instanceTag(ofOperation: id), tag != advertised.instanceTag else {
+            return .notFound()
+        }
+        guard let owner = await peers.url(ofInstance: tag) else {
+            return .notFound(
+                "OPERATION_ON_OTHER_INSTANCE",
+                "operation \(id) belongs to gateway instance \(tag), which is not one of this gateway's peers: ask the host and port its start answered with"
+            )
+        }
+        var location = owner + request.uri.path
+        if let query = request.uri.query, !query.isEmpty { location += "?" + query }
+        return APIError(
+            status: .temporaryRedirect, errorCode: "OPERATION_ON_OTHER_INSTANCE",
+            causeMessage: "operation \(id) is kept by gateway instance \(tag) at \(owner)",
+            headers: [.location: location])
     }
 
     private func view(_ operation: Operation) -> OperationView {
