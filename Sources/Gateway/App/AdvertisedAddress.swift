@@ -22,10 +22,16 @@ struct AdvertisedAddress: Sendable {
     /// The instance tag an operation id names, if it has the shape this build mints.
     static func instanceTag(ofOperation id: String) -> Substring? {
         let parts = id.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 8, parts[1].count == 32,
-            id.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || $0 == 0x2D })
-        else { return nil }
+        guard parts.count == 2, isInstanceTag(parts[0]), parts[1].count == 32, isLowercaseHex(parts[1]) else {
+            return nil
+        }
         return parts[0]
+    }
+
+    static func isInstanceTag(_ text: some StringProtocol) -> Bool { text.utf8.count == 8 && isLowercaseHex(text) }
+
+    private static func isLowercaseHex(_ text: some StringProtocol) -> Bool {
+        text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
     func newOperationID() -> String {

@@ -169,7 +169,8 @@ struct GatewayConfiguration: Sendable {
             guard let url = URL(string: peer), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
                 url.host != nil, url.path.isEmpty || url.path == "/"
             else {
-                throw CommandLineFlags.Problem("--peer must be another gateway's base URL (http://HOST:PORT), not '\(peer)'")
+                throw CommandLineFlags.Problem(
+                    "--peer must be another gateway's base URL (http://HOST:PORT), not '\(peer)'")
             }
             return url
         }

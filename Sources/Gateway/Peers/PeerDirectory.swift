@@ -90,10 +90,7 @@ actor PeerDirectory: Service {
             }
             let body = try await response.body.collect(upTo: 4096)
             let instance = try JSONDecoder().decode(Instance.self, from: Data(buffer: body))
-            guard AdvertisedAddress.instanceTag(ofOperation: instance.instance + "-" + String(repeating: "0", count: 32))
-                != nil
-            else { return nil }
-            return instance
+            return AdvertisedAddress.isInstanceTag(instance.instance) ? instance : nil
         } catch {
             logger.debug("peer not reachable", metadata: ["peer.url": "\(base)", "error": "\(error)"])
             return nil

@@ -126,6 +126,24 @@ struct GatewayAPITests {
 
             let unknown = try await client.execute(uri: "/v1/operations/nope", method: .get, headers: Self.headers())
             Self.expectError(unknown, .notFound, "OPERATION_NOT_FOUND")
+
+            // Ids name the instance that minted them: one of another instance (no peer here) is
+            // answered as kept elsewhere, never as unknown; one of this instance as unknown.
+            let instance = try await client.execute(uri: "/v1/instance", method: .get)
+            let tag = try #require(Self.json(instance)["instance"] as? String)
+            #expect((Self.json(instance)["url"] as? String)?.hasPrefix("http://127.0.0.1:") == true)
+            let other = tag == "0123abcd" ? "0123abce" : "0123abcd"
+            for path in [
+                "/v1/operations/\(other)-\(String(repeating: "f", count: 32))",
+                "/v1/operations/\(other)-\(String(repeating: "0", count: 32))/result",
+            ] {
+                let elsewhere = try await client.execute(uri: path, method: .get, headers: Self.headers())
+                Self.expectError(elsewhere, .notFound, "OPERATION_ON_OTHER_INSTANCE")
+            }
+            let ours = try await client.execute(
+                uri: "/v1/operations/\(tag)-\(String(repeating: "0", count: 32))", method: .delete,
+                headers: Self.headers())
+            Self.expectError(ours, .notFound, "OPERATION_NOT_FOUND")
         }
         withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
