@@ -9,6 +9,8 @@ struct GatewayConfiguration: Sendable {
     /// `--server.host.port=HOST:PORT`; defaults to the bind address (the host name for a wildcard).
     var advertisedHost: String?
     var advertisedPort: Int?
+    /// The number operation ids start with (`--instance-id`); derived from host:port when nil.
+    var instanceID: Int?
     var signerEndpoint = "tcp://0.0.0.0:5555"
     var workFolder = "./work"
     var stateDirectory = "./state"
@@ -61,6 +63,7 @@ struct GatewayConfiguration: Sendable {
           --port N                         HTTP port (default 8080)
           --server.host.port=HOST:PORT     host:port advertised to clients (default: the bind address)
           --signer-endpoint URL            ZeroMQ endpoint signers connect to (default tcp://0.0.0.0:5555; CURVE-encrypted)
+          --instance-id N                  0...1023, the number this gateway's operation ids carry (default: from host:port; give each gateway of a deployment its own)
           --peer URL                       another gateway of this deployment (repeat or comma-separate): calls for its operations answer 307 to it
           --signer-keys DIR                authorized signer CURVE public keys, one per file (default WORK/signer-keys)
           --work-folder DIR                holds client-services-config.json and signing keys (default ./work)
@@ -99,6 +102,7 @@ struct GatewayConfiguration: Sendable {
             advertisedHost = String(advertised[..<colon])
             advertisedPort = port
         }
+        instanceID = try flags.int("instance-id", in: OperationIDs.instances)
         if let endpoint = flags.string("signer-endpoint") { signerEndpoint = endpoint }
         if let folder = flags.string("work-folder") { workFolder = folder }
         if let folder = flags.string("state-dir") { stateDirectory = folder }
@@ -191,7 +195,7 @@ struct GatewayConfiguration: Sendable {
         let wildcard = host == "0.0.0.0" || host == "::"
         return AdvertisedAddress(
             host: advertisedHost ?? (wildcard ? ProcessInfo.processInfo.hostName : host),
-            port: advertisedPort ?? port)
+            port: advertisedPort ?? port, instance: instanceID)
     }
 
     var clientServicesFile: String { (workFolder as NSString).appendingPathComponent("client-services-config.json") }

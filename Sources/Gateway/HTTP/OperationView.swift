@@ -2,7 +2,7 @@ import Foundation
 
 /// An operation as the client API shows it (DESIGN.md §2).
 struct OperationView: Encodable, Sendable {
-    var id: String
+    var id: ID
     var externalReference: String?
     var description: String?
     var status: OperationStatus
@@ -57,7 +57,7 @@ struct OperationView: Encodable, Sendable {
 
     /// `signed` supplies the signed bytes of a document when the view is a result.
     init(_ operation: Operation, host: String, port: Int, now: Date = Date(), signed: ((Int) -> [UInt8]?)? = nil) {
-        id = operation.id
+        id = ID(operation.id)
         externalReference = operation.externalReference
         description = operation.description
         status = operation.status
@@ -75,6 +75,23 @@ struct OperationView: Encodable, Sendable {
                 signStatus: document.status,
                 signError: document.signError, signErrorMessage: document.errorMessage, attempts: document.attempts,
                 signedContent: signed?(index).map { Data($0).base64EncodedString() })
+        }
+    }
+}
+
+extension OperationView {
+    /// An operation id in JSON: a number (`OperationIDs`), or a string for ids older builds minted.
+    struct ID: Encodable, Sendable {
+        let text: String
+        init(_ text: String) { self.text = text }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            if let number = OperationIDs.number(text) {
+                try container.encode(number)
+            } else {
+                try container.encode(text)
+            }
         }
     }
 }

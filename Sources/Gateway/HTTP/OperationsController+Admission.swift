@@ -37,7 +37,7 @@ extension OperationsController {
             let admitted = try streamed.request.validated(maxDocuments: limits.maxDocuments, contents: contents)
             let now = Date()
             let operation = Operation(
-                id: advertised.newOperationID(), clientID: clientID, externalReference: admitted.externalReference,
+                id: ids.next(), clientID: clientID, externalReference: admitted.externalReference,
                 idempotencyKey: request.headers[.idempotencyKey], description: admitted.description,
                 fingerprint: admitted.fingerprint, creationDate: now,
                 finishedDate: admitted.documents.contains { $0.status == .received } ? nil : now,

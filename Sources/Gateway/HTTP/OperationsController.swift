@@ -22,6 +22,7 @@ struct OperationsController: Sendable {
     let registry: OperationRegistry
     let auth: Authenticator
     let advertised: AdvertisedAddress
+    let ids: OperationIDs
     let limits: Limits
     let peers: PeerDirectory
 
@@ -151,9 +152,7 @@ struct OperationsController: Sendable {
     /// owner when that is a peer, else `404 OPERATION_ON_OTHER_INSTANCE` naming the owner: never
     /// the bare unknown-operation answer, which a client would take as lost work.
     private func unknown(_ id: String, _ request: Request) async -> APIError {
-        guard let tag = AdvertisedAddress.instanceTag(ofOperation: id), tag != advertised.instanceTag else {
-            return .notFound()
-        }
+        guard let tag = OperationIDs.instance(of: id), tag != ids.instance else { return .notFound() }
         guard let owner = await peers.url(ofInstance: tag) else {
             return .notFound(
                 "OPERATION_ON_OTHER_INSTANCE",

@@ -78,6 +78,9 @@ actor OperationRegistry: Service {
         return recovery
     }
 
+    /// The ids of every operation kept, live or retired.
+    func knownIDs() -> [String] { Array(table.operations.keys) + Array(table.tombstones.keys) }
+
     /// Documents not yet final, oldest operation first: what the hub queues when it starts.
     func pendingJobs() -> [JobRef] {
         table.pendingDocuments().map { JobRef($0.operation, document: $0.document) }

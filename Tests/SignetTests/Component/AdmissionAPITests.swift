@@ -70,7 +70,7 @@ struct AdmissionAPITests {
                 let started = try await client.execute(
                     uri: "/v1/operations", method: .post, headers: headers, body: body)
                 #expect(started.status == .accepted, "\(String(buffer: started.body))")
-                let id = try #require(API.json(started)["id"] as? String)
+                let id = try #require(API.json(started).operationID)
                 let files = try FileManager.default.contentsOfDirectory(atPath: workspace.path("state/spool/\(id)"))
                 #expect(files.sorted() == kept)
             }
@@ -138,7 +138,7 @@ struct AdmissionAPITests {
         try await built.application.test(.router) { client in
             let started = try await client.execute(
                 uri: "/v1/operations", method: .post, headers: API.headers(), body: try API.body(documents: 2))
-            let id = try #require(API.json(started)["id"] as? String)
+            let id = try #require(API.json(started).operationID)
             let other = try await client.execute(
                 uri: "/v1/operations/\(id)", method: .delete, headers: API.headers("bob"))
             API.expectError(other, .notFound, "OPERATION_NOT_FOUND")
@@ -165,7 +165,7 @@ struct AdmissionAPITests {
             let started = try await client.execute(
                 uri: "/v1/operations", method: .post, headers: API.headers(),
                 body: ByteBuffer(string: #"{"documents":[{"documentRequest":{"name":"e","base64Content":""}}]}"#))
-            let id = try #require(API.json(started)["id"] as? String)
+            let id = try #require(API.json(started).operationID)
             #expect(API.json(started)["status"] as? String == "EXECUTION_FAILED")
             let deadline = ContinuousClock.now.advanced(by: .seconds(20))
             var status = HTTPResponse.Status.ok

@@ -21,8 +21,8 @@ struct GatewayEndToEndTests {
                 body: try Requests.operation(reference: "bob-batch", documents: bobDocuments))
             #expect(alice.status == 202)
             #expect(bob.status == 202)
-            let aliceID = try #require(alice.json["id"] as? String)
-            let bobID = try #require(bob.json["id"] as? String)
+            let aliceID = try #require(alice.json.operationID)
+            let bobID = try #require(bob.json.operationID)
             #expect(alice.json["host"] as? String == "127.0.0.1")
             #expect(alice.json["port"] as? Int == gateway.port)
             #expect(
@@ -58,7 +58,7 @@ struct GatewayEndToEndTests {
             // Lookup by externalReference, scoped to the client.
             let found = try await gateway.request(.GET, "/v1/operations?externalReference=alice-batch", user: "alice")
             let foundList = try JSONSerialization.jsonObject(with: found.body) as? [[String: Any]]
-            #expect(foundList?.map { $0["id"] as? String } == [aliceID])
+            #expect(foundList?.map { $0.operationID } == [aliceID])
             let notFound = try await gateway.request(.GET, "/v1/operations?externalReference=alice-batch", user: "bob")
             #expect((try JSONSerialization.jsonObject(with: notFound.body) as? [Any])?.isEmpty == true)
         } catch {
@@ -76,8 +76,8 @@ struct GatewayEndToEndTests {
             let first = try await gateway.request(.POST, "/v1/operations", body: body)
             let again = try await gateway.request(.POST, "/v1/operations", body: body)
             #expect(first.status == 202)
-            let firstID = try #require(first.json["id"] as? String)
-            #expect(again.json["id"] as? String == firstID)
+            let firstID = try #require(first.json.operationID)
+            #expect(again.json.operationID == firstID)
 
             let different = try Requests.operation(reference: "ref-1", documents: Array(documents.prefix(2)))
             let conflict = try await gateway.request(.POST, "/v1/operations", body: different)
@@ -152,7 +152,7 @@ struct GatewayEndToEndTests {
             let list = try #require(sync.json["documentList"] as? [[String: Any]])
             try await gateway.expectSignedByTheDevelopmentIdentity(list, documents)
             // The bearer token's operation belongs to bob.
-            let id = try #require(sync.json["id"] as? String)
+            let id = try #require(sync.json.operationID)
             #expect(try await gateway.request(.GET, "/v1/operations/\(id)", user: "bob").status == 200)
             #expect(try await gateway.request(.GET, "/v1/operations/\(id)", user: "alice").status == 404)
 
@@ -178,7 +178,7 @@ struct GatewayEndToEndTests {
             let documents = Requests.mixedDocuments(count: 600, seed: 3)
             let start = try await gateway.request(
                 .POST, "/v1/operations", body: try Requests.operation(reference: "kill", documents: documents))
-            let id = try #require(start.json["id"] as? String)
+            let id = try #require(start.json.operationID)
             let victim = try #require(try await gateway.signerPIDs().first)
             // The victim holds jobs when it dies (it is refilled as soon as it answers).
             try await gateway.waitForSigner(pid: victim, holdingJobs: true)
@@ -228,7 +228,7 @@ struct GatewayEndToEndTests {
             try await gateway.waitUntilReady(signers: 1)
             let started = try await gateway.request(
                 .POST, "/v1/operations", body: try Requests.operation(reference: nil, documents: documents))
-            let id = try #require(started.json["id"] as? String)
+            let id = try #require(started.json.operationID)
             let firstPID = try #require(first?.pid)
             try await gateway.waitForSigner(pid: firstPID, holdingJobs: true)
             let termination = try #require(try await first?.stop(timeout: .seconds(20)))

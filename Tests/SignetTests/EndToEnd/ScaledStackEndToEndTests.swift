@@ -119,7 +119,13 @@ struct ScaledStackEndToEndTests {
                     result["documentList"] as? [[String: Any]] ?? [], operation.documents)
             }
             // An id another instance minted, which is no peer of this one: not "unknown".
-            let stranger = "0123abcd-" + String(repeating: "0", count: 32)
+            var instances: Set<Int> = []
+            for gateway in gateways {
+                instances.insert(try #require(try await gateway.request(.GET, "/v1/instance").json["instance"] as? Int))
+            }
+            #expect(instances.count == 2, "the two gateways carry different instance numbers")
+            let strangerInstance = try #require((0..<1024).first { !instances.contains($0) })
+            let stranger = "\((Int64(strangerInstance) << 43) + 1_796_000_000_000)"
             let elsewhere = try await first.request(.GET, "/v1/operations/\(stranger)")
             #expect(elsewhere.status == 404)
             #expect(elsewhere.json["errorCode"] as? String == "OPERATION_ON_OTHER_INSTANCE")
@@ -168,7 +174,7 @@ struct ScaledStackEndToEndTests {
                         let response = try await client.execute(request, timeout: .seconds(60))
                         let body = try await response.body.collect(upTo: 1 << 20)
                         let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] ?? [:]
-                        guard response.status == .accepted, let id = json["id"] as? String,
+                        guard response.status == .accepted, let id = json.operationID,
                             let host = json["host"] as? String, let port = json["port"] as? Int
                         else { throw TestFailure("start \(index): \(response.status) \(json)") }
                         started.append(Started(id: id, owner: "http://\(host):\(port)", documents: documents))
