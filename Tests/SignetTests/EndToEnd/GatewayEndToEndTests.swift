@@ -135,7 +135,7 @@ struct GatewayEndToEndTests {
                 headers: [("Content-Type", "application/x-www-form-urlencoded")])
             #expect(token.status == 200)
             let accessToken = try #require(token.json["access_token"] as? String)
-            #expect(token.json["token_type"] as? String == "Bearer")
+            #expect(token.json["token_type"] as? String == "bearer")
             let refused = try await gateway.request(
                 .POST, "/oauth/token", user: nil,
                 body: Data("grant_type=client_credentials&client_id=bob&client_secret=x".utf8),
