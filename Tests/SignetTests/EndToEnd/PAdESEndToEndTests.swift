@@ -113,6 +113,7 @@ struct PAdESEndToEndTests {
         do {
             let original = Data(SamplePDF.page(showing: "Invoice T"))
             let body = try JSONSerialization.data(withJSONObject: [
+                "returnSignedContent": true,
                 "documents": [
                     [
                         "documentRequest": [
@@ -121,7 +122,7 @@ struct PAdESEndToEndTests {
                         ],
                         "signatureInfo": ["signatureType": "PAdES", "applyTimestamp": true],
                     ]
-                ]
+                ],
             ])
             let answer = try await gateway.request(
                 .POST, "/signstash/einvoice-integration-client-ws/api/v0/document/sign/base64/", body: body)
