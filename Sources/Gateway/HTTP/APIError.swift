@@ -40,6 +40,14 @@ struct APIError: Error, HTTPResponseError, Sendable {
         APIError(status: .notFound, errorCode: code, causeMessage: message)
     }
 
+    /// The operation still runs: its results are not there yet.
+    static func notFinished(_ operation: Operation) -> APIError {
+        APIError(
+            status: .conflict, errorCode: "OPERATION_NOT_FINISHED",
+            causeMessage: "operation \(operation.id) is \(operation.status.rawValue); poll its status",
+            headers: [.retryAfter: "1"])
+    }
+
     static func unauthorized(_ message: String) -> APIError {
         APIError(
             status: .unauthorized, errorCode: "UNAUTHORIZED", causeMessage: message,

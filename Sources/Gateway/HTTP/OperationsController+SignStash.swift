@@ -18,20 +18,14 @@ extension OperationsController {
         }
         group.get("operation/sign/detail/:id/contentInResponse/:content") { request, context in
             let operation = try await self.owned(request, context)
-            switch context.parameters.get("content")?.lowercased() {
-            case "true": return self.resultResponse(operation, surface: .signStash)
-            case "false": return try self.json(self.view(operation, surface: .signStash), status: .ok)
-            default: throw APIError.badRequest("INVALID_PARAMETER", "contentInResponse is true or false")
+            guard try Self.contentInResponse(context.parameters.get("content")) == true else {
+                return try self.json(self.view(operation, surface: .signStash), status: .ok)
             }
+            return self.resultResponse(operation, surface: .signStash)
         }
         group.get("operation/sign/detail/:id/documents") { request, context in
             let operation = try await self.owned(request, context)
-            guard operation.isFinished else {
-                throw APIError(
-                    status: .conflict, errorCode: "OPERATION_NOT_FINISHED",
-                    causeMessage: "operation \(operation.id) is \(operation.status.rawValue); poll its status",
-                    headers: [.retryAfter: "1"])
-            }
+            guard operation.isFinished else { throw APIError.notFinished(operation) }
             return try await ResultArchive.response(operation, registry: self.registry)
         }
         group.get("operation/id/withDocumentExternalReference/:reference") { request, context in

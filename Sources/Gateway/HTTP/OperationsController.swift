@@ -73,9 +73,18 @@ struct OperationsController: Sendable {
                 operations.append(operation)
             }
         }
-        switch request.uri.queryParameters.get("contentInResponse")?.lowercased() {
-        case nil, "false": return try json(operations.map { view($0) }, status: .ok)
-        case "true": return resultsResponse(operations.filter(\.isFinished), surface: .signet)
+        guard try Self.contentInResponse(request.uri.queryParameters.get("contentInResponse")) ?? false else {
+            return try json(operations.map { view($0) }, status: .ok)
+        }
+        return resultsResponse(operations.filter(\.isFinished), surface: .signet)
+    }
+
+    /// `contentInResponse` (a path segment or a query parameter): `true` or `false`, any case.
+    static func contentInResponse(_ text: (some StringProtocol)?) throws -> Bool? {
+        switch text?.lowercased() {
+        case nil: return nil
+        case "true": return true
+        case "false": return false
         case let other?:
             throw APIError.badRequest("INVALID_PARAMETER", "contentInResponse must be true or false, not '\(other)'")
         }
@@ -95,13 +104,7 @@ struct OperationsController: Sendable {
     /// The finished operation with every signed document: JSON, or a zip with `Accept: application/zip`.
     func result(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let operation = try await owned(request, context)
-        guard operation.isFinished else {
-            var error = APIError(
-                status: .conflict, errorCode: "OPERATION_NOT_FINISHED",
-                causeMessage: "operation \(operation.id) is \(operation.status.rawValue); poll its status")
-            error.headers[.retryAfter] = "1"
-            throw error
-        }
+        guard operation.isFinished else { throw APIError.notFinished(operation) }
         if Self.wantsZip(request.headers) { return try await ResultArchive.response(operation, registry: registry) }
         return resultResponse(operation)
     }

@@ -59,6 +59,10 @@ enum ResultArchive {
             })
     }
 
+    /// Each entry is read in pieces this large (ZIPFoundation's default, 16 KiB, would open the
+    /// input file 64 times per MiB).
+    static let readSize = 1 << 20
+
     /// Writes the archive (stored entries: signed PDFs and signatures barely compress).
     static func write(_ entries: [(name: String, bytes: SpoolStreaming.SignedBytes)], to path: String) throws {
         do {
@@ -66,7 +70,7 @@ enum ResultArchive {
             for entry in entries {
                 try archive.addEntry(
                     with: entry.name, type: .file, uncompressedSize: Int64(entry.bytes.size),
-                    compressionMethod: .none
+                    compressionMethod: .none, bufferSize: Self.readSize
                 ) { position, size in
                     try entry.bytes.read(at: Int(position), count: size)
                 }
@@ -88,7 +92,7 @@ extension SpoolStreaming.SignedBytes {
             let end = offset + count
             if result.keepsInput, position < inputSize {
                 let upTo = min(end, inputSize)
-                data.append(try Self.pread(input, at: position, count: upTo - position))
+                data.append(contentsOf: try Spool.read(input, at: position, count: upTo - position))
                 position = upTo
             }
             let base = result.keepsInput ? inputSize : 0
@@ -97,24 +101,7 @@ extension SpoolStreaming.SignedBytes {
             }
             return data
         case .file(let path, _):
-            return try Self.pread(path, at: offset, count: count)
+            return Data(try Spool.read(path, at: offset, count: count))
         }
-    }
-
-    private static func pread(_ path: String, at offset: Int, count: Int) throws -> Data {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Spool.Problem("cannot open", path) }
-        defer { close(fd) }
-        var data = Data(count: count)
-        var done = 0
-        while done < count {
-            let n = data.withUnsafeMutableBytes {
-                Glibc.pread(fd, $0.baseAddress.map { $0 + done }, count - done, off_t(offset + done))
-            }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw Spool.Problem("cannot read", path) }
-            done += n
-        }
-        return data
     }
 }

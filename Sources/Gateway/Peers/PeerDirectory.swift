@@ -25,6 +25,8 @@ actor PeerDirectory: Service {
     private let logger: Logger
     /// By peer URL (as configured): the last answer.
     private var known: [URL: Instance] = [:]
+    /// By peer URL: when it was last asked (a peer that is down is not asked again for every call).
+    private var asked: [URL: ContinuousClock.Instant] = [:]
 
     init(peers: [URL], ownInstance: Int, client: HTTPClient = .shared, logger: Logger) {
         self.peers = peers
@@ -36,8 +38,10 @@ actor PeerDirectory: Service {
     /// The base URL clients use for the peer whose operation ids carry `tag`.
     func url(ofInstance tag: Int) async -> String? {
         if let found = known.values.first(where: { $0.instance == tag }) { return found.url }
-        guard known.count < peers.count else { return nil }
-        await refresh(peers.filter { known[$0] == nil })
+        let now = ContinuousClock.now
+        let due = peers.filter { known[$0] == nil && asked[$0].map { now - $0 >= .seconds(1) } ?? true }
+        guard !due.isEmpty else { return nil }
+        await refresh(due)
         return known.values.first(where: { $0.instance == tag })?.url
     }
 
@@ -54,6 +58,7 @@ actor PeerDirectory: Service {
     }
 
     private func refresh(_ targets: [URL]) async {
+        for peer in targets { asked[peer] = .now }
         await withTaskGroup(of: (URL, Instance?).self) { group in
             for peer in targets {
                 group.addTask { [client, logger] in

@@ -105,18 +105,25 @@ struct Spool: Sendable {
         return fdatasync(fd) == 0 ? nil : "cannot sync \(path): \(String(cString: strerror(errno)))"
     }
 
-    func read(_ path: String) throws -> [UInt8] {
+    /// The whole file.
+    func read(_ path: String) throws -> [UInt8] { try Self.read(path, at: 0, count: nil) }
+
+    /// `count` bytes of the file from `offset` (nil: to its end); a file shorter than that is an error.
+    static func read(_ path: String, at offset: Int, count: Int?) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Problem("cannot open", path) }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw Problem("cannot stat", path) }
-        let size = Int(info.st_size)
+        var size = count ?? 0
+        if count == nil {
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw Problem("cannot stat", path) }
+            size = max(0, Int(info.st_size) - offset)
+        }
         var bytes = [UInt8](repeating: 0, count: size)
         var done = 0
         while done < size {
             let n = bytes.withUnsafeMutableBytes {
-                pread(fd, $0.baseAddress.map { $0 + done }, size - done, off_t(done))
+                pread(fd, $0.baseAddress.map { $0 + done }, size - done, off_t(offset + done))
             }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw Problem("cannot read", path) }
