@@ -14,6 +14,9 @@ struct GatewayConfiguration: Sendable {
     var stateDirectory = "./state"
     /// Authorized signer CURVE public keys, one per file (default WORK/signer-keys).
     var signerKeysDirectory: String?
+    /// The gateway's own CURVE secret key for the signer endpoint, from a file that must exist
+    /// (a compose secret shared by several gateways); default STATE/signer-curve.key, made if missing.
+    var signerCurveKey: String?
     var signingKey: String?
     var signingCert: String?
     var localSigners = ProcessInfo.processInfo.activeProcessorCount
@@ -63,6 +66,7 @@ struct GatewayConfiguration: Sendable {
           --signer-endpoint URL            ZeroMQ endpoint signers connect to (default tcp://0.0.0.0:5555; CURVE-encrypted)
           --peer URL                       another gateway of this deployment (repeat or comma-separate): calls for its operations answer 307 to it
           --signer-keys DIR                authorized signer CURVE public keys, one per file (default WORK/signer-keys)
+          --signer-curve-key FILE          this gateway's CURVE secret key (default STATE/signer-curve.key, made if missing)
           --work-folder DIR                holds client-services-config.json and signing keys (default ./work)
           --state-dir DIR                  state folder (default ./state)
           --signing-key FILE, --signing-cert FILE   PEM key and chain (default WORK/signing-key.pem, signing-cert.pem)
@@ -103,6 +107,7 @@ struct GatewayConfiguration: Sendable {
         if let folder = flags.string("work-folder") { workFolder = folder }
         if let folder = flags.string("state-dir") { stateDirectory = folder }
         signerKeysDirectory = flags.string("signer-keys")
+        signerCurveKey = flags.string("signer-curve-key")
         signingKey = flags.string("signing-key")
         signingCert = flags.string("signing-cert")
         if (signingKey == nil) != (signingCert == nil) {
