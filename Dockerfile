@@ -59,5 +59,5 @@ EXPOSE 8080 5555
 # image's /tmp (so /tmp/signet belongs to the signet user).
 VOLUME ["/tmp"]
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
-    CMD ["signet-healthcheck", "/health/ready", "8080"]
+    CMD ["signet-healthcheck"]
 ENTRYPOINT ["signet-entrypoint"]
