@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # What building and running needs, and what the tests need on top (validators, tools).
 RUN_PACKAGES := libzmq3-dev libsqlite3-dev pkg-config openssl zlib1g-dev
-TEST_PACKAGES := $(RUN_PACKAGES) curl qpdf poppler-utils ghostscript python3-venv tinyproxy-bin docker-compose
+TEST_PACKAGES := $(RUN_PACKAGES) curl qpdf poppler-utils ghostscript python3-venv tinyproxy-bin haproxy docker-compose
 # Python validators nobody here wrote (pyHanko), in a venv beside the tests.
 VENV := .venv
 PY_TEST_PACKAGES := pyhanko==0.38.0 pyhanko-cli==0.6.0 asn1crypto==1.5.1 reportlab==5.1.0
@@ -12,7 +12,7 @@ STATE ?= ./state
 PORT ?= 8080
 ARGS ?=
 
-.PHONY: run build test test-tsan deps test-deps lint bench bench-memory chaos chaos-short clean \
+.PHONY: run build test test-tsan deps test-deps lint bench bench-memory chaos chaos-short stack clean \
 	image image-test compose-check
 
 define install_missing
@@ -65,6 +65,12 @@ test-tsan: test-deps
 # Throughput against this machine's limit (see docs/benchmarks.md).
 bench: build
 	python3 scripts/bench.py $(BENCH_ARGS)
+
+# The scaled topology without containers (also part of `make test`): HAProxy round-robin over
+# two gateways that name each other with --peer, external signers serving both (docs/operations.md).
+stack: test-deps
+	swift build --build-tests
+	swift test --skip-build --filter ScaledStackEndToEndTests
 
 # Memory and disk while large operations stream in (25 x 20 MB multipart and JSON, 2,500 x 200 KB).
 bench-memory: build

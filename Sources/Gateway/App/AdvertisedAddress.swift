@@ -1,34 +1,23 @@
+import Crypto
 import Foundation
-import Signing
 
 /// The host:port this gateway tells clients (`--server.host.port`), the URLs built on it, and the
-/// operation ids it mints: `<instance>-<random>`, where the instance tag names this gateway.
+/// instance number its operation ids carry (`--instance-id`, else derived from host:port; see
+/// `OperationIDs`).
 struct AdvertisedAddress: Sendable {
     let host: String
     let port: Int
-    let instanceTag: String
+    let instance: Int
 
-    init(host: String, port: Int) {
+    init(host: String, port: Int, instance: Int? = nil) {
         self.host = host
         self.port = port
-        self.instanceTag = String(sha256Hex(Array("\(host):\(port)".utf8)).prefix(8))
+        let digest = Array(SHA256.hash(data: Array("\(host):\(port)".utf8)))
+        self.instance = instance ?? (Int(digest[0]) << 8 | Int(digest[1])) % OperationIDs.instances.count
     }
 
     func url(_ path: String) -> String {
         let hostPart = host.contains(":") ? "[\(host)]" : host
         return "http://\(hostPart):\(port)\(path)"
-    }
-
-    /// The instance tag an operation id names, if it has the shape this build mints.
-    static func instanceTag(ofOperation id: String) -> Substring? {
-        let parts = id.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 8, parts[1].count == 32,
-            id.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || $0 == 0x2D })
-        else { return nil }
-        return parts[0]
-    }
-
-    func newOperationID() -> String {
-        "\(instanceTag)-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     }
 }

@@ -86,10 +86,13 @@ func buildApplication(
 
     let auth = Authenticator(clients: clients, tokenLifetime: configuration.tokenLifetime)
     let peers = PeerDirectory(
-        peers: configuration.peers, ownTag: configuration.advertised.instanceTag, logger: logger)
+        peers: configuration.peers, ownInstance: configuration.advertised.instance, logger: logger)
+    let ids = OperationIDs(
+        instance: configuration.advertised.instance,
+        floor: OperationIDs.highest(of: await registry.knownIDs(), instance: configuration.advertised.instance))
     let router = Router()
     OperationsController(
-        registry: registry, auth: auth, advertised: configuration.advertised,
+        registry: registry, auth: auth, advertised: configuration.advertised, ids: ids,
         limits: .init(
             maxRequestBytes: configuration.maxRequestBytes, maxDocuments: configuration.maxDocuments,
             maxWait: configuration.maxWait, syncTimeout: configuration.syncTimeout,

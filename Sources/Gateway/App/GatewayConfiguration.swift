@@ -9,6 +9,8 @@ struct GatewayConfiguration: Sendable {
     /// `--server.host.port=HOST:PORT`; defaults to the bind address (the host name for a wildcard).
     var advertisedHost: String?
     var advertisedPort: Int?
+    /// The number operation ids start with (`--instance-id`); derived from host:port when nil.
+    var instanceID: Int?
     var signerEndpoint = "tcp://0.0.0.0:5555"
     var workFolder = "./work"
     var stateDirectory = "./state"
@@ -64,6 +66,7 @@ struct GatewayConfiguration: Sendable {
           --port N                         HTTP port (default 8080)
           --server.host.port=HOST:PORT     host:port advertised to clients (default: the bind address)
           --signer-endpoint URL            ZeroMQ endpoint signers connect to (default tcp://0.0.0.0:5555; CURVE-encrypted)
+          --instance-id N                  0...1023, the number this gateway's operation ids carry (default: from host:port; give each gateway of a deployment its own)
           --peer URL                       another gateway of this deployment (repeat or comma-separate): calls for its operations answer 307 to it
           --signer-keys DIR                authorized signer CURVE public keys, one per file (default WORK/signer-keys)
           --signer-curve-key FILE          this gateway's CURVE secret key (default STATE/signer-curve.key, made if missing)
@@ -103,6 +106,7 @@ struct GatewayConfiguration: Sendable {
             advertisedHost = String(advertised[..<colon])
             advertisedPort = port
         }
+        instanceID = try flags.int("instance-id", in: OperationIDs.instances)
         if let endpoint = flags.string("signer-endpoint") { signerEndpoint = endpoint }
         if let folder = flags.string("work-folder") { workFolder = folder }
         if let folder = flags.string("state-dir") { stateDirectory = folder }
@@ -174,7 +178,8 @@ struct GatewayConfiguration: Sendable {
             guard let url = URL(string: peer), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
                 url.host != nil, url.path.isEmpty || url.path == "/"
             else {
-                throw CommandLineFlags.Problem("--peer must be another gateway's base URL (http://HOST:PORT), not '\(peer)'")
+                throw CommandLineFlags.Problem(
+                    "--peer must be another gateway's base URL (http://HOST:PORT), not '\(peer)'")
             }
             return url
         }
@@ -195,7 +200,7 @@ struct GatewayConfiguration: Sendable {
         let wildcard = host == "0.0.0.0" || host == "::"
         return AdvertisedAddress(
             host: advertisedHost ?? (wildcard ? ProcessInfo.processInfo.hostName : host),
-            port: advertisedPort ?? port)
+            port: advertisedPort ?? port, instance: instanceID)
     }
 
     var clientServicesFile: String { (workFolder as NSString).appendingPathComponent("client-services-config.json") }

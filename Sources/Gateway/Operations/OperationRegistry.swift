@@ -78,6 +78,9 @@ actor OperationRegistry: Service {
         return recovery
     }
 
+    /// The ids of every operation kept, live or retired.
+    func knownIDs() -> [String] { Array(table.operations.keys) + Array(table.tombstones.keys) }
+
     /// Documents not yet final, oldest operation first: what the hub queues when it starts.
     func pendingJobs() -> [JobRef] {
         table.pendingDocuments().map { JobRef($0.operation, document: $0.document) }
@@ -188,6 +191,10 @@ actor OperationRegistry: Service {
 
     /// Any client's live operation: for the hub.
     func operation(id: String) -> Operation? { table.operations[id] }
+
+    func operations(clientID: String, documentReference: String) -> [Operation] {
+        table.operations(clientID: clientID, documentReference: documentReference).filter { committing[$0.id] == nil }
+    }
 
     func operations(clientID: String, externalReference: String) -> [Operation] {
         table.operations(clientID: clientID, externalReference: externalReference).filter { committing[$0.id] == nil }

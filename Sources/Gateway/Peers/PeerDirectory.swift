@@ -4,37 +4,37 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// The other gateways of one deployment (`--peer URL`), known by the instance tag that starts
-/// their operation ids (docs/operations.md, "Several instances").
+/// The other gateways of one deployment (`--peer URL`), known by the instance number their
+/// operation ids carry (docs/operations.md, "Several instances").
 ///
-/// Each peer tells its tag and the URL it advertises to clients at `GET /v1/instance`; the
+/// Each peer tells its number and the URL it advertises to clients at `GET /v1/instance`; the
 /// directory asks at start, every second until every peer has answered, then every 30 seconds
-/// (a peer restarted with another `--server.host.port` gets another tag). A lookup of a tag not
+/// (a peer restarted with another `--instance-id` has another number). A lookup of a number not
 /// known yet asks the unknown peers at once, so a call that arrives before the first round is
 /// still redirected.
 actor PeerDirectory: Service {
     /// What `GET /v1/instance` answers.
     struct Instance: Codable, Sendable, Equatable {
-        var instance: String
+        var instance: Int
         var url: String
     }
 
     private let peers: [URL]
-    private let ownTag: String
+    private let ownInstance: Int
     private let client: HTTPClient
     private let logger: Logger
     /// By peer URL (as configured): the last answer.
     private var known: [URL: Instance] = [:]
 
-    init(peers: [URL], ownTag: String, client: HTTPClient = .shared, logger: Logger) {
+    init(peers: [URL], ownInstance: Int, client: HTTPClient = .shared, logger: Logger) {
         self.peers = peers
-        self.ownTag = ownTag
+        self.ownInstance = ownInstance
         self.client = client
         self.logger = logger
     }
 
-    /// The base URL clients use for the peer whose operation ids start with `tag`.
-    func url(ofInstance tag: Substring) async -> String? {
+    /// The base URL clients use for the peer whose operation ids carry `tag`.
+    func url(ofInstance tag: Int) async -> String? {
         if let found = known.values.first(where: { $0.instance == tag }) { return found.url }
         guard known.count < peers.count else { return nil }
         await refresh(peers.filter { known[$0] == nil })
@@ -62,7 +62,7 @@ actor PeerDirectory: Service {
             }
             for await (peer, answer) in group {
                 guard let answer else { continue }
-                guard answer.instance != ownTag else {
+                guard answer.instance != ownInstance else {
                     logger.warning(
                         "a --peer is this gateway itself; ignored", metadata: ["peer.url": "\(peer.absoluteString)"])
                     continue
@@ -90,10 +90,7 @@ actor PeerDirectory: Service {
             }
             let body = try await response.body.collect(upTo: 4096)
             let instance = try JSONDecoder().decode(Instance.self, from: Data(buffer: body))
-            guard AdvertisedAddress.instanceTag(ofOperation: instance.instance + "-" + String(repeating: "0", count: 32))
-                != nil
-            else { return nil }
-            return instance
+            return OperationIDs.instances.contains(instance.instance) ? instance : nil
         } catch {
             logger.debug("peer not reachable", metadata: ["peer.url": "\(base)", "error": "\(error)"])
             return nil

@@ -62,7 +62,8 @@ struct GatewayAPITests {
             [
                 "documentRequest": [
                     "name": "d\(index).txt", "base64Content": Data("\(content) \(index)".utf8).base64EncodedString(),
-                ]
+                ],
+                "signatureInfo": ["signatureType": "CAdES"],
             ]
         }
         var object: [String: Any] = ["documents": documents]
@@ -126,6 +127,27 @@ struct GatewayAPITests {
 
             let unknown = try await client.execute(uri: "/v1/operations/nope", method: .get, headers: Self.headers())
             Self.expectError(unknown, .notFound, "OPERATION_NOT_FOUND")
+
+            // Ids name the instance that minted them: one of another instance (no peer here) is
+            // answered as kept elsewhere, never as unknown; one of this instance as unknown.
+            let instance = try await client.execute(uri: "/v1/instance", method: .get)
+            let number = try #require(Self.json(instance)["instance"] as? Int)
+            #expect((Self.json(instance)["url"] as? String)?.hasPrefix("http://127.0.0.1:") == true)
+            let foreign = (Int64((number + 1) % 1024) << OperationIDs.counterBits) + 1_796_000_000_000
+            for path in ["/v1/operations/\(foreign)", "/v1/operations/\(foreign)/result"] {
+                let elsewhere = try await client.execute(uri: path, method: .get, headers: Self.headers())
+                Self.expectError(elsewhere, .notFound, "OPERATION_ON_OTHER_INSTANCE")
+            }
+            let ours = try await client.execute(
+                uri: "/v1/operations/\((Int64(number) << OperationIDs.counterBits) + 5)", method: .delete,
+                headers: Self.headers())
+            Self.expectError(ours, .notFound, "OPERATION_NOT_FOUND")
+            // Ids are JSON numbers below 2^53 that carry this instance's number.
+            let started = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(), body: try Self.body(documents: 1))
+            let id = try #require(Self.json(started)["id"] as? NSNumber).int64Value
+            #expect(id > 0 && id < 1 << 53)
+            #expect(OperationIDs.instance(of: String(id)) == number)
         }
         withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
@@ -138,7 +160,7 @@ struct GatewayAPITests {
             let started = try await client.execute(
                 uri: "/v1/operations", method: .post, headers: Self.headers(), body: try Self.body(documents: 2))
             #expect(started.status == .accepted)
-            let id = try #require(Self.json(started)["id"] as? String)
+            let id = try #require(Self.json(started).operationID)
             #expect(started.headers[.location] == "http://127.0.0.1:8080/v1/operations/\(id)")
 
             let result = try await client.execute(
@@ -158,7 +180,8 @@ struct GatewayAPITests {
             Self.expectError(crossed, .notFound, "OPERATION_NOT_FOUND")
 
             let synchronous = try await client.execute(
-                uri: OperationsController.syncPath, method: .post, headers: Self.headers(),
+                uri: OperationsController.signStashBase + "/document/sign/base64/", method: .post,
+                headers: Self.headers(),
                 body: try Self.body(documents: 1))
             Self.expectError(synchronous, .gatewayTimeout, "SIGNING_TIMEOUT")
             let cause = Self.json(synchronous)["causeMessage"] as? String ?? ""
@@ -177,8 +200,8 @@ struct GatewayAPITests {
             let again = try await client.execute(
                 uri: "/v1/operations", method: .post, headers: headers, body: try Self.body(documents: 2))
             #expect(first.status == .accepted)
-            let id = try #require(Self.json(first)["id"] as? String)
-            #expect(Self.json(again)["id"] as? String == id)
+            let id = try #require(Self.json(first).operationID)
+            #expect(Self.json(again).operationID == id)
             // The same key with another payload is a conflict naming the first operation.
             let other = try await client.execute(
                 uri: "/v1/operations", method: .post, headers: headers, body: try Self.body(documents: 1))
@@ -187,19 +210,24 @@ struct GatewayAPITests {
             // Without the key, the same payload is a new operation; another client's key is its own.
             let unkeyed = try await client.execute(
                 uri: "/v1/operations", method: .post, headers: Self.headers(), body: try Self.body(documents: 2))
-            #expect(Self.json(unkeyed)["id"] as? String != id)
+            #expect(Self.json(unkeyed).operationID != id)
             var bobs = Self.headers("bob")
             bobs[.idempotencyKey] = "key-1"
             let bob = try await client.execute(
                 uri: "/v1/operations", method: .post, headers: bobs, body: try Self.body(documents: 1))
             #expect(bob.status == .accepted)
-            #expect(Self.json(bob)["id"] as? String != id)
+            #expect(Self.json(bob).operationID != id)
         }
         withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
 
+    /// A request of these document entries; one without `signatureInfo` is CAdES.
     static func body(_ documents: [[String: Any]]) throws -> ByteBuffer {
-        ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["documents": documents]))
+        let entries = documents.map { entry in
+            entry["signatureInfo"] == nil
+                ? entry.merging(["signatureInfo": ["signatureType": "CAdES"]]) { a, _ in a } : entry
+        }
+        return ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["documents": entries]))
     }
 
     /// Numbers a client controls are checked before use: the gateway answers and stays up.
@@ -283,6 +311,11 @@ struct GatewayAPITests {
                 uri: "/v1/operations", method: .post, headers: Self.headers(),
                 body: try Self.body([["documentRequest": ["name": "none"]]]))
             Self.expectError(missing, .badRequest, "MISSING_CONTENT")
+            // As in Sign'Stash, every document names its signature type.
+            let untyped = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(),
+                body: ByteBuffer(string: #"{"documents":[{"documentRequest":{"name":"n","base64Content":"QUJD"}}]}"#))
+            Self.expectError(untyped, .badRequest, "MISSING_SIGNATURE_TYPE")
         }
         withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
@@ -295,7 +328,7 @@ struct GatewayAPITests {
             let endpoint = try await built.hub.boundEndpoint()
             let started = try await client.execute(
                 uri: "/v1/operations", method: .post, headers: Self.headers(), body: try Self.body(documents: 1))
-            let id = try #require(Self.json(started)["id"] as? String)
+            let id = try #require(Self.json(started).operationID)
             for attempt in 1...2 {
                 let signer = try await FakeSigner(
                     endpoint: endpoint, id: "vanishing-\(attempt)", serverKey: built.signerPublicKey, keys: keys)
@@ -325,7 +358,7 @@ struct GatewayAPITests {
             let endpoint = try await built.hub.boundEndpoint()
             let started = try await client.execute(
                 uri: "/v1/operations", method: .post, headers: Self.headers(), body: try Self.body(documents: 1))
-            let id = try #require(Self.json(started)["id"] as? String)
+            let id = try #require(Self.json(started).operationID)
             let leaving = try await FakeSigner(
                 endpoint: endpoint, id: "leaving", serverKey: built.signerPublicKey, keys: keys)
             leaving.send(.ready(.init(signerID: leaving.id, credit: 1, pid: 1, host: "test")))
@@ -396,7 +429,7 @@ struct GatewayAPITests {
             ])
             let started = try await client.execute(
                 uri: "/v1/operations", method: .post, headers: Self.headers(), body: body)
-            let id = try #require(Self.json(started)["id"] as? String)
+            let id = try #require(Self.json(started).operationID)
             let status = try await Self.waitForCompletion(id, client: client)
             let documents = try #require(status["documentList"] as? [[String: Any]])
             #expect(documents.map { $0["signStatus"] as? String } == ["ERROR_SIGNING", "SIGNED"], "\(documents)")
@@ -426,7 +459,7 @@ struct GatewayAPITests {
                     certificateFile: workspace.path("state/dev-signing-cert.pem")))
             let started = try await client.execute(
                 uri: "/v1/operations", method: .post, headers: Self.headers(), body: try Self.body(documents: 3))
-            let id = try #require(Self.json(started)["id"] as? String)
+            let id = try #require(Self.json(started).operationID)
             func signers() async throws -> [[String: Any]] {
                 let ready = try await client.execute(uri: "/health/ready", method: .get, headers: [:])
                 return Self.json(ready)["signerList"] as? [[String: Any]] ?? []

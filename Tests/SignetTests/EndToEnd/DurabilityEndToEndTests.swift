@@ -30,7 +30,7 @@ struct DurabilityEndToEndTests {
         let response = try await gateway.request(
             .POST, "/v1/operations", body: body, headers: [("Idempotency-Key", key)])
         #expect(response.status == 202, "\(String(decoding: response.body, as: UTF8.self))")
-        let id = try #require(response.json["id"] as? String)
+        let id = try #require(response.json.operationID)
         return Started(id: id, body: body, key: key, documents: documents)
     }
 
@@ -106,11 +106,11 @@ struct DurabilityEndToEndTests {
             let retried = try await second.request(
                 .POST, "/v1/operations", body: started.body, headers: [("Idempotency-Key", started.key)])
             #expect([200, 202].contains(retried.status))
-            #expect(retried.json["id"] as? String == started.id)
+            #expect(retried.json.operationID == started.id)
             let found = try await second.request(
                 .GET, "/v1/operations?externalReference=ref-\(started.documents[0].name.split(separator: "-")[0])",
                 user: "alice")
-            #expect((found.jsonArray.map { $0["id"] as? String }) == [started.id])
+            #expect((found.jsonArray.map { $0.operationID }) == [started.id])
             #expect(try await second.request(.GET, "/v1/operations/\(started.id)", user: "bob").status == 404)
         }
         // Unfinished ones finish, every document signed once.

@@ -27,7 +27,7 @@ struct ForeignSignatureEndToEndTests {
             let alone = Requests.mixedDocuments(count: 4, seed: 31)
             let first = try await gateway.request(
                 .POST, "/v1/operations", body: try Requests.operation(reference: nil, documents: alone))
-            let firstID = try #require(first.json["id"] as? String)
+            let firstID = try #require(first.json.operationID)
             let rejected = try await gateway.waitForCompletion(firstID)
             #expect(rejected["status"] as? String == "EXECUTION_FAILED")
             for entry in rejected["documentList"] as? [[String: Any]] ?? [] {
@@ -43,7 +43,7 @@ struct ForeignSignatureEndToEndTests {
             let documents = Requests.mixedDocuments(count: 40, seed: 32)
             let second = try await gateway.request(
                 .POST, "/v1/operations", body: try Requests.operation(reference: nil, documents: documents))
-            let secondID = try #require(second.json["id"] as? String)
+            let secondID = try #require(second.json.operationID)
             #expect(try await gateway.waitForCompletion(secondID)["status"] as? String == "EXECUTED")
             let result = try await gateway.request(.GET, "/v1/operations/\(secondID)/result")
             let list = try #require(result.json["documentList"] as? [[String: Any]])

@@ -21,8 +21,8 @@ struct GatewayEndToEndTests {
                 body: try Requests.operation(reference: "bob-batch", documents: bobDocuments))
             #expect(alice.status == 202)
             #expect(bob.status == 202)
-            let aliceID = try #require(alice.json["id"] as? String)
-            let bobID = try #require(bob.json["id"] as? String)
+            let aliceID = try #require(alice.json.operationID)
+            let bobID = try #require(bob.json.operationID)
             #expect(alice.json["host"] as? String == "127.0.0.1")
             #expect(alice.json["port"] as? Int == gateway.port)
             #expect(
@@ -58,7 +58,7 @@ struct GatewayEndToEndTests {
             // Lookup by externalReference, scoped to the client.
             let found = try await gateway.request(.GET, "/v1/operations?externalReference=alice-batch", user: "alice")
             let foundList = try JSONSerialization.jsonObject(with: found.body) as? [[String: Any]]
-            #expect(foundList?.map { $0["id"] as? String } == [aliceID])
+            #expect(foundList?.map { $0.operationID } == [aliceID])
             let notFound = try await gateway.request(.GET, "/v1/operations?externalReference=alice-batch", user: "bob")
             #expect((try JSONSerialization.jsonObject(with: notFound.body) as? [Any])?.isEmpty == true)
         } catch {
@@ -76,8 +76,8 @@ struct GatewayEndToEndTests {
             let first = try await gateway.request(.POST, "/v1/operations", body: body)
             let again = try await gateway.request(.POST, "/v1/operations", body: body)
             #expect(first.status == 202)
-            let firstID = try #require(first.json["id"] as? String)
-            #expect(again.json["id"] as? String == firstID)
+            let firstID = try #require(first.json.operationID)
+            #expect(again.json.operationID == firstID)
 
             let different = try Requests.operation(reference: "ref-1", documents: Array(documents.prefix(2)))
             let conflict = try await gateway.request(.POST, "/v1/operations", body: different)
@@ -102,7 +102,12 @@ struct GatewayEndToEndTests {
             // MIME-style line-wrapped base64 is accepted.
             let wrapped = Data(repeating: 0x41, count: 200).base64EncodedString(options: .lineLength64Characters)
             let wrappedBody = try JSONSerialization.data(withJSONObject: [
-                "documents": [["documentRequest": ["name": "w", "base64Content": wrapped]]]
+                "documents": [
+                    [
+                        "documentRequest": ["name": "w", "base64Content": wrapped],
+                        "signatureInfo": ["signatureType": "CAdES"],
+                    ]
+                ]
             ])
             #expect(wrapped.contains("\r\n"))
             #expect(try await gateway.request(.POST, "/v1/operations", body: wrappedBody).status == 202)
@@ -135,7 +140,7 @@ struct GatewayEndToEndTests {
                 headers: [("Content-Type", "application/x-www-form-urlencoded")])
             #expect(token.status == 200)
             let accessToken = try #require(token.json["access_token"] as? String)
-            #expect(token.json["token_type"] as? String == "Bearer")
+            #expect(token.json["token_type"] as? String == "bearer")
             let refused = try await gateway.request(
                 .POST, "/oauth/token", user: nil,
                 body: Data("grant_type=client_credentials&client_id=bob&client_secret=x".utf8),
@@ -145,14 +150,14 @@ struct GatewayEndToEndTests {
             let documents = Requests.mixedDocuments(count: 4, seed: 7)
             let sync = try await gateway.request(
                 .POST, "/signstash/einvoice-integration-client-ws/api/v0/document/sign/base64/", user: nil,
-                body: try Requests.operation(reference: "sync-1", documents: documents),
+                body: try Requests.operation(reference: "sync-1", documents: documents, returnSignedContent: true),
                 authorization: "Bearer \(accessToken)")
             #expect(sync.status == 200)
             #expect(sync.json["status"] as? String == "EXECUTED")
             let list = try #require(sync.json["documentList"] as? [[String: Any]])
             try await gateway.expectSignedByTheDevelopmentIdentity(list, documents)
             // The bearer token's operation belongs to bob.
-            let id = try #require(sync.json["id"] as? String)
+            let id = try #require(sync.json.operationID)
             #expect(try await gateway.request(.GET, "/v1/operations/\(id)", user: "bob").status == 200)
             #expect(try await gateway.request(.GET, "/v1/operations/\(id)", user: "alice").status == 404)
 
@@ -178,7 +183,7 @@ struct GatewayEndToEndTests {
             let documents = Requests.mixedDocuments(count: 600, seed: 3)
             let start = try await gateway.request(
                 .POST, "/v1/operations", body: try Requests.operation(reference: "kill", documents: documents))
-            let id = try #require(start.json["id"] as? String)
+            let id = try #require(start.json.operationID)
             let victim = try #require(try await gateway.signerPIDs().first)
             // The victim holds jobs when it dies (it is refilled as soon as it answers).
             try await gateway.waitForSigner(pid: victim, holdingJobs: true)
@@ -228,7 +233,7 @@ struct GatewayEndToEndTests {
             try await gateway.waitUntilReady(signers: 1)
             let started = try await gateway.request(
                 .POST, "/v1/operations", body: try Requests.operation(reference: nil, documents: documents))
-            let id = try #require(started.json["id"] as? String)
+            let id = try #require(started.json.operationID)
             let firstPID = try #require(first?.pid)
             try await gateway.waitForSigner(pid: firstPID, holdingJobs: true)
             let termination = try #require(try await first?.stop(timeout: .seconds(20)))

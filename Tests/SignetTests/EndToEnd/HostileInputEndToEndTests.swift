@@ -21,13 +21,13 @@ struct HostileInputEndToEndTests {
                 .POST, "/v1/operations", user: "alice",
                 body: try Requests.operation(reference: "hostile", documents: documents))
             #expect(attack.status == 202, "\(attack.json)")
-            let attackID = try #require(attack.json["id"] as? String)
+            let attackID = try #require(attack.json.operationID)
             // Another client's batch in the same run.
             let honest = Requests.mixedDocuments(count: 30, seed: 21)
             let bob = try await gateway.request(
                 .POST, "/v1/operations", user: "bob",
                 body: try Requests.operation(reference: "honest", documents: honest))
-            let bobID = try #require(bob.json["id"] as? String)
+            let bobID = try #require(bob.json.operationID)
 
             // Values a client controls, out of range: answered, never a crash.
             for (position, area) in [
@@ -115,7 +115,7 @@ struct HostileInputEndToEndTests {
                 let documents = Array(mutated[batch..<min(batch + 1000, mutated.count)])
                 let started = try await gateway.request(
                     .POST, "/v1/operations", body: try Requests.operation(reference: nil, documents: documents))
-                let id = try #require(started.json["id"] as? String, "\(started.json)")
+                let id = try #require(started.json.operationID, "\(started.json)")
                 let status = try await gateway.waitForCompletion(id, timeout: .seconds(240))
                 let list = try #require(status["documentList"] as? [[String: Any]])
                 #expect(list.count == documents.count)
@@ -142,7 +142,7 @@ struct HostileInputEndToEndTests {
                 ), headers: [("Prefer", "wait=30")])
             let entry = try #require((answer.json["documentList"] as? [[String: Any]])?.first)
             #expect(entry["signStatus"] as? String == "SIGNED", "\(entry)")
-            let id = try #require(answer.json["id"] as? String)
+            let id = try #require(answer.json.operationID)
             let signed = try await gateway.request(.GET, "/v1/operations/\(id)/documents/0")
             let ws = try Workspace("storm")
             try signed.body.write(to: ws.url("good.pdf"))

@@ -29,7 +29,7 @@ struct MultipartEndToEndTests {
         signRequestFirst: Bool
     ) throws -> Data {
         let request: [String: Any] = [
-            "externalReference": reference, "description": "multipart",
+            "externalReference": reference, "description": "multipart", "returnSignedContent": true,
             "documents": documents.map {
                 [
                     "documentRequest": ["externalReference": $0.name, "name": $0.name, "contentType": $0.contentType],
@@ -60,7 +60,7 @@ struct MultipartEndToEndTests {
             .POST, "/v1/operations",
             body: try Self.form(native, reference: "multipart-native", signRequestFirst: false), headers: headers)
         #expect(started.status == 202, "\(String(decoding: started.body, as: UTF8.self))")
-        let id = try #require(started.json["id"] as? String)
+        let id = try #require(started.json.operationID)
         let list = try #require(started.json["documentList"] as? [[String: Any]])
         #expect(list.map { $0["contentLength"] as? Int } == native.map { $0.content.count })
         _ = try await gateway.waitForCompletion(id)

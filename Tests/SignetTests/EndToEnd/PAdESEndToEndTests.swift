@@ -55,7 +55,7 @@ struct PAdESEndToEndTests {
                 .POST, "/v1/operations", body: body, headers: [("Prefer", "wait=60")])
             #expect(started.status == 200)
             #expect(started.json["status"] as? String == "EXECUTED")
-            let id = try #require(started.json["id"] as? String)
+            let id = try #require(started.json.operationID)
             let result = try await gateway.request(.GET, "/v1/operations/\(id)/result")
             let list = try #require(result.json["documentList"] as? [[String: Any]])
             #expect(list.count == 5)
@@ -113,6 +113,7 @@ struct PAdESEndToEndTests {
         do {
             let original = Data(SamplePDF.page(showing: "Invoice T"))
             let body = try JSONSerialization.data(withJSONObject: [
+                "returnSignedContent": true,
                 "documents": [
                     [
                         "documentRequest": [
@@ -121,7 +122,7 @@ struct PAdESEndToEndTests {
                         ],
                         "signatureInfo": ["signatureType": "PAdES", "applyTimestamp": true],
                     ]
-                ]
+                ],
             ])
             let answer = try await gateway.request(
                 .POST, "/signstash/einvoice-integration-client-ws/api/v0/document/sign/base64/", body: body)

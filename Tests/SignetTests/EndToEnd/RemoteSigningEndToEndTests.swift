@@ -59,7 +59,7 @@ struct RemoteSigningEndToEndTests {
             .POST, "/v1/operations", user: user,
             body: try Requests.operation(reference: "\(user)-\(UUID())", documents: documents))
         #expect(created.status == 202, "\(String(decoding: created.body, as: UTF8.self))")
-        let id = try #require(created.json["id"] as? String)
+        let id = try #require(created.json.operationID)
         _ = try await gateway.waitForCompletion(id, user: user, timeout: timeout)
         let result = try await gateway.request(.GET, "/v1/operations/\(id)/result", user: user)
         return try #require(result.json["documentList"] as? [[String: Any]])
@@ -157,7 +157,7 @@ struct RemoteSigningEndToEndTests {
                 .POST, "/v1/operations", user: "alice",
                 body: try Requests.operation(reference: "down-\(UUID())", documents: documents))
             #expect(created.status == 202)
-            let id = try #require(created.json["id"] as? String)
+            let id = try #require(created.json.operationID)
             // While it is down the gateway says so, and the documents wait.
             try await gateway.waitUntil("the service is reported down", timeout: .seconds(20)) {
                 let ready = try await gateway.request(.GET, "/health/ready", user: nil)

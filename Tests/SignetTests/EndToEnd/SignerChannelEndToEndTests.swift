@@ -16,7 +16,7 @@ struct SignerChannelEndToEndTests {
             let documents = Requests.mixedDocuments(count: 3, seed: 11)
             let started = try await gateway.request(
                 .POST, "/v1/operations", body: try Requests.operation(reference: nil, documents: documents))
-            let id = try #require(started.json["id"] as? String)
+            let id = try #require(started.json.operationID)
             let endpoint = "tcp://127.0.0.1:\(gateway.signerPort)"
             let serverKey = try gateway.signerPublicKey()
             #expect(CurveKeyPair.decode(serverKey) != nil)
@@ -72,7 +72,7 @@ struct SignerChannelEndToEndTests {
                 name: "target.xml", contentType: "application/xml", content: Data("<Invoice>1</Invoice>".utf8))
             let started = try await gateway.request(
                 .POST, "/v1/operations", body: try Requests.operation(reference: nil, documents: [document]))
-            let id = try #require(started.json["id"] as? String)
+            let id = try #require(started.json.operationID)
             let endpoint = "tcp://127.0.0.1:\(gateway.signerPort)"
             let serverKey = try gateway.signerPublicKey()
             let keys = try CurveKeyPair.generate()

@@ -23,16 +23,22 @@ final class GatewayProcess: @unchecked Sendable {
 
     static let clients = ["alice": "alice-secret", "bob": "bob-secret"]
 
-    init(localSigners: Int = 2, extraArguments: [String] = []) throws {
+    /// `port`: the HTTP port (a free one when nil); `prepare` runs on the new folders before the
+    /// gateway starts.
+    init(
+        localSigners: Int = 2, port: Int? = nil, extraArguments: [String] = [],
+        prepare: (Workspace) throws -> Void = { _ in }
+    ) throws {
         workspace = try Workspace("gateway")
         try FileManager.default.createDirectory(at: workspace.url("work"), withIntermediateDirectories: true)
         let config = Self.clients.mapValues { ["secret": $0] }
         try JSONSerialization.data(withJSONObject: config).write(
             to: workspace.url("work/client-services-config.json"))
-        port = try Tools.freePort()
+        try prepare(workspace)
+        self.port = try port ?? Tools.freePort()
         signerPort = try Tools.freePort()
         service = try ServiceProcess(
-            "signet-gateway", Self.arguments(workspace, port, signerPort, localSigners) + extraArguments,
+            "signet-gateway", Self.arguments(workspace, self.port, signerPort, localSigners) + extraArguments,
             log: workspace.url("gateway.log"))
     }
 
@@ -276,7 +282,7 @@ enum Requests {
         var signatureType = "CAdES"
     }
 
-    static func operation(reference: String?, documents: [Document]) throws -> Data {
+    static func operation(reference: String?, documents: [Document], returnSignedContent: Bool? = nil) throws -> Data {
         var object: [String: Any] = [
             "description": "test",
             "documents": documents.map { document in
@@ -290,6 +296,7 @@ enum Requests {
             },
         ]
         if let reference { object["externalReference"] = reference }
+        if let returnSignedContent { object["returnSignedContent"] = returnSignedContent }
         return try JSONSerialization.data(withJSONObject: object)
     }
 

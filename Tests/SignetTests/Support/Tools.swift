@@ -36,3 +36,10 @@ enum Tools {
         try await Shell.run("openssl", ["cms", "-cmsout", "-print", "-inform", "DER"], input: signature).stdout
     }
 }
+
+extension Dictionary where Key == String, Value == Any {
+    /// An operation's id as the API answers it (a JSON number), as the text paths use.
+    var operationID: String? {
+        (self["id"] as? NSNumber).map { "\($0.int64Value)" } ?? (self["id"] as? String)
+    }
+}

@@ -57,6 +57,13 @@ struct CommandLineFlagsTests {
         try flags.checkAllUsed()
     }
 
+    @Test func repeatedFlagsKeepEveryValue() throws {
+        var flags = try CommandLineFlags(["--peer", "http://a:1", "--peer=http://b:2, http://c:3", "--peer", ","])
+        #expect(flags.list("peer") == ["http://a:1", "http://b:2", "http://c:3"])
+        #expect(flags.list("absent").isEmpty)
+        try flags.checkAllUsed()
+    }
+
     @Test func problemsAreReported() throws {
         #expect(throws: CommandLineFlags.Problem.self) { try CommandLineFlags(["--port"]) }
         #expect(throws: CommandLineFlags.Problem.self) { try CommandLineFlags(["stray"]) }
