@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # What building and running needs, and what the tests need on top (validators, tools).
 RUN_PACKAGES := libzmq3-dev libsqlite3-dev pkg-config openssl zlib1g-dev
-TEST_PACKAGES := $(RUN_PACKAGES) curl qpdf poppler-utils ghostscript python3-venv tinyproxy-bin haproxy
+TEST_PACKAGES := $(RUN_PACKAGES) curl qpdf poppler-utils ghostscript python3-venv tinyproxy-bin haproxy docker-compose
 # Python validators nobody here wrote (pyHanko), in a venv beside the tests.
 VENV := .venv
 PY_TEST_PACKAGES := pyhanko==0.38.0 pyhanko-cli==0.6.0 asn1crypto==1.5.1 reportlab==5.1.0
@@ -12,7 +12,8 @@ STATE ?= ./state
 PORT ?= 8080
 ARGS ?=
 
-.PHONY: run build test test-tsan deps test-deps lint bench bench-memory chaos chaos-short stack clean
+.PHONY: run build test test-tsan deps test-deps lint bench bench-memory chaos chaos-short stack clean \
+	image image-test compose-check
 
 define install_missing
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -48,7 +49,7 @@ lint:
 
 # Suites run one after another: the end-to-end ones start whole systems of processes and check
 # liveness and draining, which must not compete with other suites for the two cores.
-test: test-deps lint
+test: test-deps lint compose-check
 	swift build --build-tests
 	swift test --skip-build --no-parallel
 	$(MAKE) chaos-short
@@ -89,6 +90,32 @@ chaos-short: deps
 	swift build
 	python3 scripts/chaos.py --bin-dir .build/debug --duration 15 --rate 5 --documents 10 \
 	  --signer-kill-every 5 --gateway-kills 1 $(CHAOS_ARGS)
+
+# The container image (Dockerfile; docs/operations.md): with docker when its engine answers, else
+# with podman (runc as its runtime when installed; Docker format, which keeps the HEALTHCHECK).
+# On a machine that cannot pull images, ../shared/tools/container-base.sh makes the two base images
+# from Debian's packages and this machine's Swift toolchain; it runs when they are missing.
+IMAGE ?= signet:latest
+CONTAINER_ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
+CONTAINER_BASE := ../shared/tools/container-base.sh
+image:
+	@if [ "$(CONTAINER_ENGINE)" = podman ] && [ -x $(CONTAINER_BASE) ] && \
+	  ! { podman image exists docker.io/library/swift:6.3-bookworm && podman image exists docker.io/library/debian:bookworm-slim; }; then \
+	  echo "making the base images with $(CONTAINER_BASE) --swift"; nice -n 10 $(CONTAINER_BASE) --swift; fi
+	if [ "$(CONTAINER_ENGINE)" = podman ]; then \
+	  nice -n 10 podman build $$(command -v runc >/dev/null && echo --runtime runc) --format docker -t $(IMAGE) . ; \
+	else DOCKER_BUILDKIT=1 nice -n 10 $(CONTAINER_ENGINE) build -t $(IMAGE) . ; fi
+
+# The image test: the seed's docker command signs through the container and its results survive
+# a restart (scripts/container-test.sh, several minutes; builds the image first).
+image-test: test-deps
+	scripts/container-test.sh $(IMAGE_TEST_ARGS)
+
+# Both compose stacks are valid (Debian's docker-compose v1 validates without an engine).
+compose-check:
+	$(call install_missing,docker-compose)
+	for stack in compose/single.yml compose/scaled.yml; do docker-compose -f $$stack config -q || exit 1; done
+	@echo "compose files valid"
 
 clean:
 	swift package clean

@@ -126,17 +126,23 @@ func buildApplication(
         signerPublicKey: keys.server.publicKey)
 }
 
-/// The signer endpoint's CURVE keys: the gateway's own pair (made once into the state folder,
-/// its public key also written beside it for operators), a pair for the local signers (made at
-/// each start) and the keyring of who may connect.
+/// The signer endpoint's CURVE keys: the gateway's own pair (`--signer-curve-key`, else made once
+/// into the state folder; its public key is written to the state folder for operators), a pair
+/// for the local signers (made at each start) and the keyring of who may connect.
 func signerChannelKeys(_ configuration: GatewayConfiguration) throws -> (server: CurveKeyPair, keyring: SignerKeyring) {
     do {
         guard CurveKeyPair.isAvailable else {
             throw StartupError(description: "this libzmq has no CURVE support; install Debian's libzmq5")
         }
-        let server = try CurveKeyPair.loadOrCreate(
-            secretKeyFile: configuration.serverKeyFile, comment: "Signet gateway signer-endpoint key: keep it secret"
-        ).pair
+        let server: CurveKeyPair
+        if let file = configuration.signerCurveKey {
+            server = try CurveKeyPair.load(secretKeyFile: file)
+        } else {
+            server = try CurveKeyPair.loadOrCreate(
+                secretKeyFile: configuration.serverKeyFile,
+                comment: "Signet gateway signer-endpoint key: keep it secret"
+            ).pair
+        }
         try Data("# Signet gateway public key: give it to signers (--gateway-public-key)\n\(server.publicKey)\n".utf8)
             .write(to: URL(fileURLWithPath: configuration.serverPublicKeyFile), options: .atomic)
         var localKey: String?

@@ -16,6 +16,9 @@ struct GatewayConfiguration: Sendable {
     var stateDirectory = "./state"
     /// Authorized signer CURVE public keys, one per file (default WORK/signer-keys).
     var signerKeysDirectory: String?
+    /// The gateway's own CURVE secret key for the signer endpoint, from a file that must exist
+    /// (a compose secret shared by several gateways); default STATE/signer-curve.key, made if missing.
+    var signerCurveKey: String?
     var signingKey: String?
     var signingCert: String?
     var localSigners = ProcessInfo.processInfo.activeProcessorCount
@@ -66,6 +69,7 @@ struct GatewayConfiguration: Sendable {
           --instance-id N                  0...1023, the number this gateway's operation ids carry (default: from host:port; give each gateway of a deployment its own)
           --peer URL                       another gateway of this deployment (repeat or comma-separate): calls for its operations answer 307 to it
           --signer-keys DIR                authorized signer CURVE public keys, one per file (default WORK/signer-keys)
+          --signer-curve-key FILE          this gateway's CURVE secret key (default STATE/signer-curve.key, made if missing)
           --work-folder DIR                holds client-services-config.json and signing keys (default ./work)
           --state-dir DIR                  state folder (default ./state)
           --signing-key FILE, --signing-cert FILE   PEM key and chain (default WORK/signing-key.pem, signing-cert.pem)
@@ -107,6 +111,7 @@ struct GatewayConfiguration: Sendable {
         if let folder = flags.string("work-folder") { workFolder = folder }
         if let folder = flags.string("state-dir") { stateDirectory = folder }
         signerKeysDirectory = flags.string("signer-keys")
+        signerCurveKey = flags.string("signer-curve-key")
         signingKey = flags.string("signing-key")
         signingCert = flags.string("signing-cert")
         if (signingKey == nil) != (signingCert == nil) {
