@@ -80,7 +80,8 @@ func buildApplication(
                 "--liveness", "\(configuration.liveness)", "--log-level", configuration.logLevel,
                 "--gateway-public-key", keys.server.publicKey, "--curve-key", configuration.localSignerKeyFile,
             ]
-                + (configuration.tsaURL.map { ["--tsa-url", $0] } ?? [])),
+                + (configuration.tsaURL.map { ["--tsa-url", $0] } ?? [])
+                + ["--log-format", configuration.logFormat.rawValue]),
         endpoint: { GatewayConfiguration.localEndpoint(for: try await hub.boundEndpoint()) },
         logger: logger)
 

@@ -18,11 +18,7 @@ struct GatewayMain {
         } catch {
             fail("signet-gateway: \(error)\nRun with --help for the flags.")
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
-            return handler
-        }
+        configuration.logFormat.bootstrap(level: Logger.Level(rawValue: configuration.logLevel) ?? .info)
         let logger = Logger(label: "signet.gateway")
         do {
             let built = try await buildApplication(configuration: configuration, logger: logger) {
