@@ -92,6 +92,8 @@ func buildApplication(
         instance: configuration.advertised.instance,
         floor: OperationIDs.highest(of: await registry.knownIDs(), instance: configuration.advertised.instance))
     let router = Router()
+    // First, so it wraps every route added below (and the not-found answer).
+    router.add(middleware: RequestIDMiddleware())
     OperationsController(
         registry: registry, auth: auth, advertised: configuration.advertised, ids: ids,
         limits: .init(
