@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Hummingbird
 import Logging
@@ -20,8 +21,12 @@ struct GatewayMain {
         }
         configuration.logFormat.bootstrap(level: Logger.Level(rawValue: configuration.logLevel) ?? .info)
         let logger = Logger(label: "signet.gateway")
+        // The process's one swift-metrics bootstrap, over the registry `/metrics` exports
+        // (`GatewayMetrics` says why the gateway's own metrics do not go through it).
+        let metrics = GatewayMetrics()
+        MetricsSystem.bootstrap(metrics.factory)
         do {
-            let built = try await buildApplication(configuration: configuration, logger: logger) {
+            let built = try await buildApplication(configuration: configuration, logger: logger, metrics: metrics) {
                 port, endpoint, publicKey in
                 printReadyLine(configuration: configuration, port: port, signerEndpoint: endpoint, publicKey: publicKey)
             }
