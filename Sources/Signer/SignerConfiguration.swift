@@ -12,6 +12,7 @@ struct SignerConfiguration: Sendable {
     var shutdownGrace: Duration = .seconds(10)
     var exitWithParent = false
     var logLevel = "info"
+    var logFormat = LogFormat.text
     var tsaURL: String?
     /// The gateway's CURVE public key (Z85), and this signer's key pair.
     var gatewayPublicKey: String?
@@ -38,6 +39,7 @@ struct SignerConfiguration: Sendable {
           --client-services FILE        the client services' remote accounts (default ./work/client-services-config.json)
           --remote-proxy HOST:PORT      HTTP proxy for the remote service; --remote-ca-file FILE: extra CAs (PEM)
           --log-level trace|debug|info|notice|warning|error
+          --log-format text|json        log lines on stderr as text (default) or one JSON object each
         """
 
     init(arguments: [String]) throws {
@@ -54,6 +56,9 @@ struct SignerConfiguration: Sendable {
         if let grace = try flags.seconds("shutdown-grace", in: 0...600) { shutdownGrace = grace }
         if let exitWithParent = try flags.bool("exit-with-parent") { self.exitWithParent = exitWithParent }
         if let level = try flags.choice("log-level", in: CommandLineFlags.logLevels) { logLevel = level }
+        if let format = try flags.choice("log-format", in: LogFormat.names).flatMap(LogFormat.init(rawValue:)) {
+            logFormat = format
+        }
         tsaURL = flags.string("tsa-url")
         if let key = flags.string("gateway-public-key") {
             gatewayPublicKey =

@@ -40,11 +40,7 @@ struct SignerMain {
             FileHandle.standardError.write(Data("signet-signer: \(error)\n".utf8))
             exit(1)
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
-            return handler
-        }
+        configuration.logFormat.bootstrap(level: Logger.Level(rawValue: configuration.logLevel) ?? .info)
         let logger = Logger(label: "signet.signer")
         let backend: (signing: any SigningBackend, lifetime: RemoteServiceLifetime?)
         do {

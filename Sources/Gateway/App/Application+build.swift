@@ -26,6 +26,7 @@ struct StartupError: Error, CustomStringConvertible {
 func buildApplication(
     configuration: GatewayConfiguration,
     logger: Logger,
+    metrics: GatewayMetrics = GatewayMetrics(),
     onReady:
         @escaping @Sendable (_ httpPort: Int, _ signerEndpoint: String, _ signerPublicKey: String) async -> Void = {
             _, _, _ in
@@ -43,7 +44,7 @@ func buildApplication(
         throw StartupError(description: "state folder: \(error)")
     }
     let keys = try signerChannelKeys(configuration)
-    let signing = try signingMode(configuration, logger: logger)
+    let signing = try signingMode(configuration, logger: logger, metrics: metrics)
     let registry: OperationRegistry
     do {
         let store = try SQLiteOperationStore(path: configuration.databaseFile)
@@ -53,7 +54,7 @@ func buildApplication(
                 resultTTL: configuration.resultTTL, maxQueuedDocuments: configuration.maxQueuedDocuments,
                 maxRunningOperationsPerClient: configuration.maxRunningOperationsPerClient,
                 purgeInterval: configuration.purgeInterval),
-            store: store, spool: spool, logger: logger)
+            store: store, spool: spool, logger: logger, metrics: metrics)
         _ = try await registry.recover()
     } catch {
         throw StartupError(description: "operation store in \(configuration.stateDirectory): \(error)")
@@ -80,7 +81,8 @@ func buildApplication(
                 "--liveness", "\(configuration.liveness)", "--log-level", configuration.logLevel,
                 "--gateway-public-key", keys.server.publicKey, "--curve-key", configuration.localSignerKeyFile,
             ]
-                + (configuration.tsaURL.map { ["--tsa-url", $0] } ?? [])),
+                + (configuration.tsaURL.map { ["--tsa-url", $0] } ?? [])
+                + ["--log-format", configuration.logFormat.rawValue]),
         endpoint: { GatewayConfiguration.localEndpoint(for: try await hub.boundEndpoint()) },
         logger: logger)
 
@@ -91,6 +93,9 @@ func buildApplication(
         instance: configuration.advertised.instance,
         floor: OperationIDs.highest(of: await registry.knownIDs(), instance: configuration.advertised.instance))
     let router = Router()
+    // First, so they wrap every route added below (and the not-found answer).
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: MetricsMiddleware())
     OperationsController(
         registry: registry, auth: auth, advertised: configuration.advertised, ids: ids,
         limits: .init(
@@ -102,6 +107,7 @@ func buildApplication(
     InstanceController(advertised: configuration.advertised).addRoutes(to: router)
     TokenController(auth: auth).addRoutes(to: router)
     HealthController(hub: hub, signing: signing.health).addRoutes(to: router)
+    MetricsController(hub: hub, registry: registry).addRoutes(to: router)
 
     let application = Application(
         router: router,
@@ -178,7 +184,7 @@ struct SigningMode: Sendable {
 
 /// Remote signing when `--einvoice-integration-client.service.domain` is given (each client
 /// service's account from client-services-config.json), else the local key.
-func signingMode(_ configuration: GatewayConfiguration, logger: Logger) throws -> SigningMode {
+func signingMode(_ configuration: GatewayConfiguration, logger: Logger, metrics: GatewayMetrics) throws -> SigningMode {
     guard let url = configuration.remoteURL else {
         let identity = try localIdentity(configuration, logger: logger)
         let check: SignatureCheck
@@ -215,7 +221,7 @@ func signingMode(_ configuration: GatewayConfiguration, logger: Logger) throws -
                 "\(configuration.remoteProxyHost.map { "\($0):\(configuration.remoteProxyPort ?? 0)" } ?? "none")",
             "csc.clients": "\(accounts.count)",
         ])
-    let identities = RemoteIdentities(service: service, accounts: accounts, logger: logger)
+    let identities = RemoteIdentities(service: service, accounts: accounts, logger: logger, metrics: metrics)
     var arguments = ["--remote-url", url, "--client-services", configuration.clientServicesFile]
     if let host = configuration.remoteProxyHost, let port = configuration.remoteProxyPort {
         arguments += ["--remote-proxy", "\(host):\(port)"]

@@ -42,6 +42,8 @@ struct GatewayConfiguration: Sendable {
     var maxConnections = 4096
     var syncTimeout: Duration = .seconds(120)
     var logLevel = "info"
+    /// `text` (swift-log's lines) or `json` (one object per line), for the gateway and its local signers.
+    var logFormat = LogFormat.text
     var tsaURL: String?
     /// Results are kept this long after an operation finishes, then purged (410).
     var resultTTL: Duration = .seconds(86_400)
@@ -90,6 +92,7 @@ struct GatewayConfiguration: Sendable {
           --remote-ca-file FILE            extra CA certificates (PEM) for the remote service's TLS
           --remote-retry-deadline SECONDS  documents wait this long while it is unavailable (default 600)
           --log-level trace|debug|info|notice|warning|error
+          --log-format text|json           log lines on stderr as text (default) or one JSON object each
         """
 
     init() {}
@@ -143,6 +146,9 @@ struct GatewayConfiguration: Sendable {
         }
         if let ratio = try flags.double("min-free-disk-ratio", in: 0...1000) { minFreeDiskRatio = ratio }
         if let level = try flags.choice("log-level", in: CommandLineFlags.logLevels) { logLevel = level }
+        if let format = try flags.choice("log-format", in: LogFormat.names).flatMap(LogFormat.init(rawValue:)) {
+            logFormat = format
+        }
         if let url = flags.string("tsa-url") {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw CommandLineFlags.Problem("--tsa-url must be an http(s) URL, not '\(url)'")

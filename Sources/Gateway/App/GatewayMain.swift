@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Hummingbird
 import Logging
@@ -18,14 +19,14 @@ struct GatewayMain {
         } catch {
             fail("signet-gateway: \(error)\nRun with --help for the flags.")
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
-            return handler
-        }
+        configuration.logFormat.bootstrap(level: Logger.Level(rawValue: configuration.logLevel) ?? .info)
         let logger = Logger(label: "signet.gateway")
+        // The process's one swift-metrics bootstrap, over the registry `/metrics` exports
+        // (`GatewayMetrics` says why the gateway's own metrics do not go through it).
+        let metrics = GatewayMetrics()
+        MetricsSystem.bootstrap(metrics.factory)
         do {
-            let built = try await buildApplication(configuration: configuration, logger: logger) {
+            let built = try await buildApplication(configuration: configuration, logger: logger, metrics: metrics) {
                 port, endpoint, publicKey in
                 printReadyLine(configuration: configuration, port: port, signerEndpoint: endpoint, publicKey: publicKey)
             }

@@ -18,17 +18,20 @@ actor RemoteIdentities {
     let backend: CSCBackend
     var service: CSCService { backend.service }
     private let logger: Logger
+    /// Counts the calls this makes to the service (`signet_remote_calls_total`).
+    let metrics: GatewayMetrics
     private var pinned: [String: SignatureCheck] = [:]
     private var probed: (at: ContinuousClock.Instant, state: State)?
     private let clock = ContinuousClock()
 
-    init(service: CSCService, accounts: [String: RemoteAccount], logger: Logger) {
+    init(service: CSCService, accounts: [String: RemoteAccount], logger: Logger, metrics: GatewayMetrics) {
         // A short retry budget: a result waiting for its check should not hold on for long; a
         // service that stays down makes the job wait in the queue instead.
         var configuration = CSCBackend.Configuration()
         configuration.retryBudget = .seconds(2)
         self.backend = CSCBackend(service: service, accounts: accounts, configuration: configuration, logger: logger)
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// The check for `client`'s results. A service still unavailable throws a `SigningError`
@@ -36,7 +39,14 @@ actor RemoteIdentities {
     func check(for client: String) async throws(SigningError) -> SignatureCheck {
         if let check = pinned[client] { return check }
         do {
-            let identity = try await backend.identity(for: client)
+            let identity: SigningIdentity
+            do {
+                identity = try await backend.identity(for: client)
+                metrics.remoteCall(.certificate, succeeded: true)
+            } catch {
+                metrics.remoteCall(.certificate, succeeded: false)
+                throw error
+            }
             guard let leaf = identity.chain.first else {
                 throw SigningError(code: "BAD_CERTIFICATE", message: "client service \(client): no certificate")
             }
@@ -57,7 +67,9 @@ actor RemoteIdentities {
         var state = State(url: service.apiBase, reachable: true, error: nil)
         do {
             try await service.probe()
+            metrics.remoteCall(.probe, succeeded: true)
         } catch {
+            metrics.remoteCall(.probe, succeeded: false)
             state.reachable = false
             state.error = error.code
         }

@@ -44,6 +44,10 @@ actor SignerHub: Service {
     /// Outcomes waiting for the next group commit, with whom to ACK once it is on disk.
     private var uncommitted: [(outcome: RecordedOutcome, job: JobRef, ack: Ack?)] = []
     private var committing = false
+    /// When each job was last sent, by operation and document, with its attempt: a result for
+    /// that attempt measures the signer's time (`signet_job_duration_seconds`).
+    private var dispatched: [String: [Int: (attempt: Int, at: ContinuousClock.Instant)]] = [:]
+    private var metrics: GatewayMetrics { registry.metrics }
 
     init(configuration: Configuration, registry: OperationRegistry, context: ZMQContext, logger: Logger) {
         self.configuration = configuration
@@ -58,6 +62,13 @@ actor SignerHub: Service {
     var queuedCount: Int { dispatcher.queuedCount }
     var inFlightCount: Int { dispatcher.inFlightCount }
     var signerStates: [Dispatcher<ContinuousClock.Instant>.SignerState] { dispatcher.signerStates }
+
+    /// The dispatcher's state as `/metrics` reports it.
+    func reportLoad() {
+        metrics.dispatcher(
+            queued: dispatcher.queuedCount, inFlight: dispatcher.inFlightCount, signers: dispatcher.signerCount,
+            credit: dispatcher.signerStates.reduce(0) { $0 + $1.credit })
+    }
 
     /// The endpoint once bound (resolves a `*` port); throws if binding failed.
     func boundEndpoint() async throws -> String {
@@ -124,7 +135,9 @@ actor SignerHub: Service {
         for await event in registry.events {
             switch event {
             case .admitted(let jobs): perform(dispatcher.enqueue(jobs, now: clock.now))
-            case .retired(let id): dispatcher.retire(operationID: id)
+            case .retired(let id):
+                dispatcher.retire(operationID: id)
+                dispatched[id] = nil
             }
         }
         // The registry stopped: wait to be cancelled with the other loops.
@@ -198,9 +211,11 @@ actor SignerHub: Service {
         for action in actions {
             switch action {
             case .sendJob(let peer, let job, let attempt):
+                dispatched[job.operationID, default: [:]][job.document] = (attempt, clock.now)
                 Task { await self.sendJob(job, attempt: attempt, to: peer, on: channel) }
             case .accept(let peer, let id):
                 guard case .result(let result, let body) = message else { continue }
+                measure(id)
                 Task { await self.record(result, body: body, id: id, from: peer, on: channel) }
             case .ackOnly(let peer, let id):
                 channel.send([peer] + WireMessage.ack(id).encode())
@@ -211,6 +226,8 @@ actor SignerHub: Service {
             case .sendDrained(let peer):
                 channel.send([peer] + WireMessage.drained.encode())
             case .giveUp(let job, let attempts, let reason):
+                forgetDispatch(operationID: job.operationID, document: job.document)
+                metrics.documentGivenUp(.init(reason))
                 let (code, message) =
                     switch reason {
                     case .lost: ("SIGNER_LOST", "the signer was lost \(attempts) times while signing this document")
@@ -252,6 +269,7 @@ actor SignerHub: Service {
             logger.debug(
                 "job dropped: its operation is gone",
                 metadata: ["operation.id": "\(job.operationID)", "document.index": "\(job.document)"])
+            forgetDispatch(operationID: job.operationID, document: job.document)
             perform(dispatcher.dropped(job, now: clock.now))
             return
         }
@@ -276,6 +294,7 @@ actor SignerHub: Service {
         }
         if !result.signed, let seconds = result.retryAfter {
             // The remote service is unavailable: nothing to record; the job waits and runs again.
+            metrics.remoteDeferred()
             logger.notice(
                 "remote signing service unavailable: document waits",
                 metadata: [
@@ -311,6 +330,7 @@ actor SignerHub: Service {
                 stored = result
             case .failure(let rejection):
                 // Not stored: the signer is told to forget it, and the job goes to another signer.
+                metrics.resultRejected()
                 logger.warning(
                     "signed result rejected",
                     metadata: [
@@ -325,12 +345,32 @@ actor SignerHub: Service {
         }
         let outcome: DocumentOutcome =
             result.signed ? .signed : .failed(code: result.signError ?? "SIGNING_FAILED", message: result.errorMessage)
+        if !result.signed {
+            logger.notice(
+                "document not signed",
+                metadata: [
+                    "operation.id": "\(id.operationID)", "document.index": "\(id.document)",
+                    "job.attempt": "\(id.attempt)", "sign.error": "\(result.signError ?? "SIGNING_FAILED")",
+                ])
+        }
         commit(
             .init(
                 operationID: id.operationID, document: id.document, outcome: outcome, attempt: id.attempt,
                 result: stored),
             job: JobRef(operationID: id.operationID, document: id.document, contentDigest: result.contentDigest),
             ack: Ack(peer: peer, id: id))
+    }
+
+    /// Records how long the signer took for the attempt that `id` answers.
+    private func measure(_ id: WireMessage.JobID) {
+        guard let sent = dispatched[id.operationID]?[id.document], sent.attempt == id.attempt else { return }
+        forgetDispatch(operationID: id.operationID, document: id.document)
+        metrics.jobFinished(after: sent.at.duration(to: clock.now))
+    }
+
+    private func forgetDispatch(operationID: String, document: Int) {
+        dispatched[operationID]?[document] = nil
+        if dispatched[operationID]?.isEmpty == true { dispatched[operationID] = nil }
     }
 
     /// Whom to ACK once a result is committed (and what to dispatch again if it cannot be).

@@ -6,9 +6,48 @@ extension OperationsController {
     // MARK: - Admission
 
     /// Receives a request into the spool and admits it: the answer goes out only once the
-    /// operation is on disk. Nothing of a refused or failed request stays behind.
-    func admit(_ request: Request, clientID: String) async throws -> (
+    /// operation is on disk. Nothing of a refused or failed request stays behind. Each request
+    /// is counted by how it ended and logged with the request's id and the operation's.
+    func admit(_ request: Request, context: BasicRequestContext, clientID: String) async throws -> (
         operation: Operation, returnSignedContent: Bool
+    ) {
+        let metrics = registry.metrics
+        do {
+            let admitted = try await admitCounted(request, clientID: clientID)
+            metrics.operationStarted(admitted.isNew ? .accepted : .existing)
+            context.logger.info(
+                admitted.isNew ? "operation accepted" : "operation request repeated: the existing operation answers",
+                metadata: [
+                    "operation.id": "\(admitted.operation.id)", "client.id": "\(clientID)",
+                    "documents.count": "\(admitted.operation.documents.count)",
+                ])
+            return (admitted.operation, admitted.returnSignedContent)
+        } catch {
+            let outcome = Self.startOutcome(of: error)
+            metrics.operationStarted(outcome)
+            context.logger.info(
+                "operation not started",
+                metadata: [
+                    "client.id": "\(clientID)", "start.outcome": "\(outcome.rawValue)",
+                    "error.code": "\((error as? APIError)?.errorCode ?? "STORAGE_ERROR")",
+                ])
+            throw error
+        }
+    }
+
+    /// How a refused start is counted (`signet_operations_started_total`).
+    static func startOutcome(of error: any Error) -> GatewayMetrics.StartOutcome {
+        guard let error = error as? APIError else { return .failed }
+        switch error.status.code {
+        case 409: return .conflict
+        case 429, 503, 507: return .refused
+        case 400..<500: return .invalid
+        default: return .failed
+        }
+    }
+
+    private func admitCounted(_ request: Request, clientID: String) async throws -> (
+        operation: Operation, returnSignedContent: Bool, isNew: Bool
     ) {
         let kind = try Self.bodyKind(request.headers[.contentType])
         do {
@@ -16,7 +55,7 @@ extension OperationsController {
         } catch {
             throw APIError.refused(error)
         }
-        let outcome: Result<(operation: Operation, returnSignedContent: Bool), any Error>
+        let outcome: Result<(operation: Operation, returnSignedContent: Bool, isNew: Bool), any Error>
         do {
             outcome = .success(try await admitReserved(request, kind: kind, clientID: clientID))
         } catch {
@@ -27,7 +66,7 @@ extension OperationsController {
     }
 
     private func admitReserved(_ request: Request, kind: BodyKind, clientID: String) async throws -> (
-        operation: Operation, returnSignedContent: Bool
+        operation: Operation, returnSignedContent: Bool, isNew: Bool
     ) {
         let incoming: IncomingFolder
         do {
@@ -60,8 +99,8 @@ extension OperationsController {
             throw APIError.storage("\(error)")
         }
         switch admission {
-        case .created(let created): return (created, returnSignedContent)
-        case .existing(let existing): return (existing, returnSignedContent)
+        case .created(let created): return (created, returnSignedContent, true)
+        case .existing(let existing): return (existing, returnSignedContent, false)
         case .conflict(let existingID):
             throw APIError(
                 status: .conflict, errorCode: "EXTERNAL_REFERENCE_CONFLICT",

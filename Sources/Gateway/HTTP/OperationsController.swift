@@ -40,7 +40,7 @@ struct OperationsController: Sendable {
 
     func start(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let clientID = try auth.clientID(for: request)
-        let operation = try await admit(request, clientID: clientID).operation
+        let operation = try await admit(request, context: context, clientID: clientID).operation
         if let wait = Self.preferredWait(request.headers), wait > .zero,
             case .live(let waited) = await registry.waitUntilFinished(
                 id: operation.id, clientID: clientID, timeout: min(wait, limits.maxWait)),
@@ -147,7 +147,7 @@ struct OperationsController: Sendable {
     /// answers it, with `signedContent` only when the request's `returnSignedContent` is true.
     func signSynchronously(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let clientID = try auth.clientID(for: request)
-        let (operation, returnSignedContent) = try await admit(request, clientID: clientID)
+        let (operation, returnSignedContent) = try await admit(request, context: context, clientID: clientID)
         switch await registry.waitUntilFinished(id: operation.id, clientID: clientID, timeout: limits.syncTimeout) {
         case .live(let finished) where finished.isFinished:
             guard returnSignedContent else { return try json(view(finished, surface: .signStash), status: .ok) }

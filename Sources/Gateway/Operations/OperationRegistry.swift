@@ -31,7 +31,10 @@ actor OperationRegistry: Service {
     private let eventSink: AsyncStream<OperationEvent>.Continuation
     private nonisolated let store: any OperationStore
     private let logger: Logger
+    nonisolated let metrics: GatewayMetrics
     private var table = OperationTable()
+    /// Bytes of documents and results kept for the live operations (`/metrics`).
+    private(set) var spoolUsage = SpoolUsage()
     private var waiters: [String: [UUID: CheckedContinuation<Void, Never>]] = [:]
     /// Operations admitted in the table whose rows are being committed: a duplicate request
     /// waits for the commit before it is answered.
@@ -39,11 +42,15 @@ actor OperationRegistry: Service {
     /// Requests being received, per client (they count as running operations).
     private var receiving: [String: Int] = [:]
 
-    init(configuration: Configuration, store: any OperationStore, spool: Spool, logger: Logger) {
+    init(
+        configuration: Configuration, store: any OperationStore, spool: Spool, logger: Logger,
+        metrics: GatewayMetrics = GatewayMetrics()
+    ) {
         self.configuration = configuration
         self.store = store
         self.spool = spool
         self.logger = logger
+        self.metrics = metrics
         (events, eventSink) = AsyncStream.makeStream(of: OperationEvent.self)
     }
 
@@ -61,7 +68,11 @@ actor OperationRegistry: Service {
     /// dispatched again (`pendingJobs`); half-received requests and unnamed spool folders go.
     func recover() async throws -> Recovery {
         let (operations, tombstones) = try await store.load()
-        for operation in operations { table.insert(operation) }
+        let resultBytes = try await store.storedResultBytes()
+        for operation in operations {
+            table.insert(operation)
+            spoolUsage.add(operation, resultBytes: resultBytes[operation.id] ?? 0)
+        }
         for tombstone in tombstones { table.insert(tombstone) }
         spool.removeIncoming()
         let orphans = spool.removeOrphans(keeping: Set(operations.map(\.id)))
@@ -136,6 +147,7 @@ actor OperationRegistry: Service {
                 abandon(created.id)
                 throw error
             }
+            spoolUsage.add(created)
             // Signing starts while the files and rows are made durable: the sync costs about what
             // the disk takes to write the documents, and signers need not wait for it. Their
             // results wait in `record` until the rows are committed.
@@ -152,6 +164,11 @@ actor OperationRegistry: Service {
                 throw error
             }
             for waiter in committing.removeValue(forKey: created.id) ?? [] { waiter.resume(returning: true) }
+            // Documents refused at intake (empty ones) are final from the start.
+            for document in created.documents where document.status != .received {
+                metrics.documentFinished(signed: document.status == .signed)
+            }
+            if created.isFinished { logFinished(created.id) }
             return decision
         case .existing(let existing):
             incoming.discard()
@@ -166,6 +183,7 @@ actor OperationRegistry: Service {
     /// An operation that could not be stored: it never existed.
     private func abandon(_ id: String) {
         spool.remove(id)
+        spoolUsage.remove(id)
         table.remove(id)
         for waiter in committing.removeValue(forKey: id) ?? [] { waiter.resume(returning: false) }
     }
@@ -266,13 +284,30 @@ actor OperationRegistry: Service {
         }
         try await store.record(kept, finished: finished)
         for recorded in kept {
-            if case .recorded(true) = table.record(
-                recorded.outcome, operationID: recorded.operationID, document: recorded.document,
-                attempt: recorded.attempt, at: now)
-            {
+            guard
+                case .recorded(let operationFinished) = table.record(
+                    recorded.outcome, operationID: recorded.operationID, document: recorded.document,
+                    attempt: recorded.attempt, at: now)
+            else { continue }
+            metrics.documentFinished(signed: recorded.outcome == .signed)
+            spoolUsage.addResult(recorded.result?.tail.count ?? 0, operationID: recorded.operationID)
+            if operationFinished {
+                logFinished(recorded.operationID)
                 wakeAll(recorded.operationID)
             }
         }
+    }
+
+    private func logFinished(_ id: String) {
+        guard let operation = table.operations[id] else { return }
+        let seconds = operation.finishedDate.map { $0.timeIntervalSince(operation.creationDate) } ?? 0
+        logger.info(
+            "operation finished",
+            metadata: [
+                "operation.id": "\(id)", "operation.status": "\(operation.status.rawValue)",
+                "documents.signed": "\(operation.signedCount)", "documents.failed": "\(operation.failedCount)",
+                "operation.seconds": "\(Double(Int(seconds * 1000)) / 1000)",
+            ])
     }
 
     /// A signed document's result as stored (nonisolated: reads run beside the commits).
@@ -292,6 +327,7 @@ actor OperationRegistry: Service {
         let found = lookup(id: id, clientID: clientID)
         guard case .live = found else { return found }
         try await retire([id], as: .deleted)
+        logger.info("operation deleted", metadata: ["operation.id": "\(id)"])
         return found
     }
 
@@ -316,6 +352,7 @@ actor OperationRegistry: Service {
         for id in ids {
             _ = table.retire(id, as: retirement, at: now)
             spool.remove(id)
+            spoolUsage.remove(id)
             eventSink.yield(.retired(id))
             wakeAll(id)
         }

@@ -13,6 +13,8 @@ protocol OperationStore: Sendable {
     func record(_ outcomes: [RecordedOutcome], finished: [(id: String, date: Date)]) async throws
     /// A signed document's stored result; nil when none is stored.
     func result(operationID: String, document: Int) async throws -> StoredResult?
+    /// Bytes of the results stored so far, by live operation (recovery: `SpoolUsage`).
+    func storedResultBytes() async throws -> [String: Int]
     /// Forgets operations' documents and results, keeping a tombstone so they answer 410.
     func retire(_ ids: [String], as retirement: Retirement, at date: Date) async throws
     /// Drops tombstones retired before `date` (afterwards those ids answer 404).

@@ -183,6 +183,23 @@ final class SQLiteOperationStore: OperationStore {
         }
     }
 
+    func storedResultBytes() async throws -> [String: Int] {
+        try await database.read { db in
+            var bytes: [String: Int] = [:]
+            // length() of a BLOB reads its size from the record header, not its content.
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT operationID, SUM(length(result)) AS bytes FROM document
+                        WHERE result IS NOT NULL GROUP BY operationID
+                    """)
+            {
+                bytes[row["operationID"]] = row["bytes"]
+            }
+            return bytes
+        }
+    }
+
     func retire(_ ids: [String], as retirement: Retirement, at date: Date) async throws {
         guard !ids.isEmpty else { return }
         try await database.write { db in

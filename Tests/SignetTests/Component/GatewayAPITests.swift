@@ -16,10 +16,12 @@ import Testing
 /// whose signers vanish. The signer side is played by DEALER sockets on the hub's real endpoint.
 @Suite(.timeLimit(.minutes(2)))
 struct GatewayAPITests {
-    /// A gateway with no local signers, small limits and fast liveness.
-    static func gateway(reusing existing: Workspace? = nil, _ adjust: (inout GatewayConfiguration) -> Void = { _ in })
-        async throws -> (GatewayApplication, Workspace, CurveKeyPair)
-    {
+    /// A gateway with no local signers, small limits and fast liveness; it logs warnings and
+    /// worse unless given a `logger`.
+    static func gateway(
+        reusing existing: Workspace? = nil, logger: Logger? = nil,
+        _ adjust: (inout GatewayConfiguration) -> Void = { _ in }
+    ) async throws -> (GatewayApplication, Workspace, CurveKeyPair) {
         let workspace = try existing ?? Workspace("api")
         try FileManager.default.createDirectory(at: workspace.url("work"), withIntermediateDirectories: true)
         try Data(#"{"alice": {"secret": "alice-secret"}, "bob": {"secret": "bob-secret"}}"#.utf8).write(
@@ -46,9 +48,11 @@ struct GatewayAPITests {
         configuration.maxDocuments = 3
         configuration.syncTimeout = .seconds(1)
         adjust(&configuration)
-        var logger = Logger(label: "test.gateway")
-        logger.logLevel = .warning
-        return (try await buildApplication(configuration: configuration, logger: logger), workspace, signerKeys)
+        var quiet = Logger(label: "test.gateway")
+        quiet.logLevel = .warning
+        return (
+            try await buildApplication(configuration: configuration, logger: logger ?? quiet), workspace, signerKeys
+        )
     }
 
     static func headers(_ user: String = "alice", contentType: String? = "application/json") -> HTTPFields {

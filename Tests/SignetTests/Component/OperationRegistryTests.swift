@@ -279,6 +279,7 @@ actor GatedStore: OperationStore {
     func result(operationID: String, document: Int) async throws -> StoredResult? {
         try await inner.result(operationID: operationID, document: document)
     }
+    func storedResultBytes() async throws -> [String: Int] { try await inner.storedResultBytes() }
     func retire(_ ids: [String], as retirement: Retirement, at date: Date) async throws {
         try await inner.retire(ids, as: retirement, at: date)
     }
