@@ -1,42 +1,90 @@
 import Foundation
 
-/// Builds the normal appearance (/AP /N) of a visible signature: a Form XObject with a border,
-/// "Signed by <name>" and the signing date in Helvetica, scaled to fit the box.
+/// Builds the normal appearance (/AP /N) of a visible signature: a Form XObject with the
+/// background, a thin border, the image on the left (all of the box without text) and the text,
+/// wrapped at spaces, in one of the standard fonts.
 enum AppearanceBuilder {
-    static func stream(width: Double, height: Double, signerName: String?, date: Date, rotation: Int = 0) -> PDFStream {
-        let lines = ["Signed by " + (signerName ?? "unknown signer"), "Date: " + displayDate(date)]
+    static let imageName = "Im1"
+    static let fontName = "F1"
+
+    /// `image`: the image XObject already written for `appearance.image`.
+    static func stream(
+        width: Double, height: Double, signerName: String?, date: Date, rotation: Int = 0,
+        appearance: SignatureAppearance = SignatureAppearance(), image: PDFRef? = nil
+    ) -> PDFStream {
+        let lines =
+            appearance.text.map(paragraphs)
+            ?? ["Signed by " + (signerName ?? "unknown signer"), "Date: " + displayDate(date)]
+        let hasText = lines.contains { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         let margin = min(4.0, min(width, height) / 10)
-        let longest = Double(lines.map(\.count).max() ?? 1)
-        // Helvetica averages about 0.55 em per character.
-        let byWidth = (width - 2 * margin) / max(1, longest * 0.55)
-        let byHeight = (height - 2 * margin) / (Double(lines.count) * 1.2)
-        let size = max(1, min(12, byWidth, byHeight))
-        var ops = "q\n0 0 0 RG 0.5 w\n"
-        ops += "0.25 0.25 \(num(max(0, width - 0.5))) \(num(max(0, height - 0.5))) re S\n"
-        ops += "0 0 \(num(width)) \(num(height)) re W n\n"
-        ops += "BT\n/Helv \(num(size)) Tf 0 g\n"
-        var y = height - margin - size
-        var out = Array(ops.utf8)
-        for line in lines {
-            out += Array("1 0 0 1 \(num(margin)) \(num(y)) Tm ".utf8)
-            PDFSerializer.writeLiteral(winAnsi(line), into: &out)
-            out += Array(" Tj\n".utf8)
-            y -= size * 1.2
+        var out = Array("q\n".utf8)
+        if let background = appearance.background {
+            out += Array("\(color(background)) rg 0 0 \(num(width)) \(num(height)) re f\n".utf8)
         }
-        out += Array("ET\nQ\n".utf8)
-        let font = PDFDict([
-            ("Type", .name("Font")), ("Subtype", .name("Type1")), ("BaseFont", .name("Helvetica")),
-            ("Encoding", .name("WinAnsiEncoding")),
-        ])
+        out += Array("\(color(appearance.textColor)) RG 0.5 w\n".utf8)
+        out += Array("0.25 0.25 \(num(max(0, width - 0.5))) \(num(max(0, height - 0.5))) re S\n".utf8)
+        out += Array("0 0 \(num(width)) \(num(height)) re W n\n".utf8)
+        var textLeft = margin
+        if let picture = appearance.image, image != nil {
+            // The left part (up to half the box) when there is text, else the whole box, centred.
+            let boxWidth = max(0, (width - 2 * margin) / (hasText ? 2 : 1))
+            let boxHeight = max(0, height - 2 * margin)
+            let scale = min(boxWidth / Double(picture.width), boxHeight / Double(picture.height))
+            let drawnWidth = Double(picture.width) * scale
+            let drawnHeight = Double(picture.height) * scale
+            let x = hasText ? margin : (width - drawnWidth) / 2
+            let y = (height - drawnHeight) / 2
+            if drawnWidth > 0, drawnHeight > 0 {
+                out += Array(
+                    "q \(num(drawnWidth, 4)) 0 0 \(num(drawnHeight, 4)) \(num(x, 4)) \(num(y, 4)) cm /\(imageName) Do Q\n"
+                        .utf8)
+            }
+            textLeft = hasText ? margin + drawnWidth + margin : width
+        }
+        if hasText {
+            let font = appearance.font
+            let text = TextLayout(
+                paragraphs: lines.map(winAnsi), font: font, size: appearance.fontSize,
+                width: width - textLeft - margin, height: height - 2 * margin)
+            out += Array("BT\n/\(fontName) \(num(text.size)) Tf \(color(appearance.textColor)) rg\n".utf8)
+            var y = height - margin - text.size
+            for line in text.lines {
+                // Lines below the box are clipped anyway: stop there.
+                guard y > -text.size else { break }
+                out += Array("1 0 0 1 \(num(textLeft)) \(num(y)) Tm ".utf8)
+                PDFSerializer.writeLiteral(line, into: &out)
+                out += Array(" Tj\n".utf8)
+                y -= text.size * 1.2
+            }
+            out += Array("ET\n".utf8)
+        }
+        out += Array("Q\n".utf8)
+        var resources = PDFDict()
+        if hasText {
+            let font = PDFDict([
+                ("Type", .name("Font")), ("Subtype", .name("Type1")), ("BaseFont", .name(appearance.font.rawValue)),
+                ("Encoding", .name("WinAnsiEncoding")),
+            ])
+            resources["Font"] = .dict(PDFDict([(fontName, .dict(font))]))
+        }
+        if let image, appearance.image != nil {
+            resources["XObject"] = .dict(PDFDict([(imageName, .ref(image))]))
+        }
         var dict = PDFDict([
             ("Type", .name("XObject")), ("Subtype", .name("Form")),
             ("BBox", .array([.int(0), .int(0), .real(width), .real(height)])),
-            ("Resources", .dict(PDFDict([("Font", .dict(PDFDict([("Helv", .dict(font))])))]))),
+            ("Resources", .dict(resources)),
         ])
         // Counter-clockwise by the page's clockwise /Rotate; the viewer maps the turned BBox onto /Rect.
         let matrices: [Int: [Int]] = [90: [0, 1, -1, 0, 0, 0], 180: [-1, 0, 0, -1, 0, 0], 270: [0, -1, 1, 0, 0, 0]]
         if let matrix = matrices[rotation] { dict["Matrix"] = .array(matrix.map { .int($0) }) }
         return PDFStream(dict: dict, data: out)
+    }
+
+    /// The lines of `text`, whatever its line ends (CR LF, LF, CR).
+    static func paragraphs(_ text: String) -> [String] {
+        text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
     /// An empty appearance for invisible signatures.
@@ -56,12 +104,94 @@ enum AppearanceBuilder {
         return f.string(from: date)
     }
 
-    /// WinAnsi bytes for Latin-1 text; other characters become '?'.
+    /// WinAnsiEncoding (ISO 32000-1 Annex D) codes 0x80...0x9F that are not Latin-1.
+    static let winAnsiExtras: [UInt32: UInt8] = [
+        0x20AC: 0x80, 0x201A: 0x82, 0x0192: 0x83, 0x201E: 0x84, 0x2026: 0x85, 0x2020: 0x86, 0x2021: 0x87,
+        0x02C6: 0x88, 0x2030: 0x89, 0x0160: 0x8A, 0x2039: 0x8B, 0x0152: 0x8C, 0x017D: 0x8E, 0x2018: 0x91,
+        0x2019: 0x92, 0x201C: 0x93, 0x201D: 0x94, 0x2022: 0x95, 0x2013: 0x96, 0x2014: 0x97, 0x02DC: 0x98,
+        0x2122: 0x99, 0x0161: 0x9A, 0x203A: 0x9B, 0x0153: 0x9C, 0x017E: 0x9E, 0x0178: 0x9F,
+    ]
+
+    /// WinAnsi bytes for `text`; characters WinAnsi has no code for become '?'.
     static func winAnsi(_ text: String) -> [UInt8] {
         text.unicodeScalars.map { s in
-            (s.value >= 0x20 && s.value < 0x7F) || (s.value >= 0xA0 && s.value <= 0xFF) ? UInt8(s.value) : 0x3F
+            if (s.value >= 0x20 && s.value < 0x7F) || (s.value >= 0xA0 && s.value <= 0xFF) { return UInt8(s.value) }
+            if s.value == 0x09 { return 0x20 }
+            return winAnsiExtras[s.value] ?? 0x3F
         }
     }
 
-    private static func num(_ v: Double) -> String { PDFSerializer.formatReal((v * 100).rounded() / 100) }
+    static func color(_ c: RGBColor) -> String { c.components.map { num($0, 4) }.joined(separator: " ") }
+
+    private static func num(_ v: Double, _ digits: Int = 2) -> String {
+        let scale = digits == 4 ? 10_000.0 : 100.0
+        return PDFSerializer.formatReal((v * scale).rounded() / scale)
+    }
+}
+
+/// Text broken into lines that fit a width, at a given size or at the largest size (up to 12
+/// points) at which all lines fit the height.
+struct TextLayout {
+    let lines: [[UInt8]]
+    let size: Double
+
+    init(paragraphs: [[UInt8]], font: StandardFont, size: Double?, width: Double, height: Double) {
+        if let size {
+            self.size = size
+            lines = Self.wrap(paragraphs, font: font, size: size, width: width)
+            return
+        }
+        var chosen = 1.0
+        for step in stride(from: 24, through: 2, by: -1) {
+            let candidate = Double(step) / 2
+            if Double(Self.wrap(paragraphs, font: font, size: candidate, width: width).count) * candidate * 1.2
+                <= height
+            {
+                chosen = candidate
+                break
+            }
+        }
+        self.size = chosen
+        lines = Self.wrap(paragraphs, font: font, size: chosen, width: width)
+    }
+
+    /// Words go on a line while it fits; a word longer than a line is broken between characters.
+    static func wrap(_ paragraphs: [[UInt8]], font: StandardFont, size: Double, width: Double) -> [[UInt8]] {
+        let limit = width * 1000 / size
+        var lines: [[UInt8]] = []
+        for paragraph in paragraphs {
+            var line: [UInt8] = []
+            var lineWidth = 0.0
+            for word in paragraph.split(separator: 0x20, omittingEmptySubsequences: true) {
+                let wordWidth = word.reduce(0) { $0 + font.width($1) }
+                let space = line.isEmpty ? 0 : font.width(0x20)
+                if !line.isEmpty, lineWidth + space + wordWidth > limit {
+                    lines.append(line)
+                    line = []
+                    lineWidth = 0
+                }
+                if line.isEmpty && wordWidth > limit {
+                    for code in word {
+                        let w = font.width(code)
+                        if !line.isEmpty, lineWidth + w > limit {
+                            lines.append(line)
+                            line = []
+                            lineWidth = 0
+                        }
+                        line.append(code)
+                        lineWidth += w
+                    }
+                    continue
+                }
+                if !line.isEmpty {
+                    line.append(0x20)
+                    lineWidth += font.width(0x20)
+                }
+                line += word
+                lineWidth += wordWidth
+            }
+            lines.append(line)
+        }
+        return lines
+    }
 }
