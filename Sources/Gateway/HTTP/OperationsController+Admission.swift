@@ -34,7 +34,9 @@ extension OperationsController {
         let admission: OperationTable.Admission
         do {
             let (streamed, contents) = try await receive(request, kind: kind, into: incoming)
-            let admitted = try streamed.request.validated(maxDocuments: limits.maxDocuments, contents: contents)
+            let admitted = try streamed.request.validated(
+                maxDocuments: limits.maxDocuments, contents: contents,
+                visibleSignatureTemplate: auth.clients.visibleSignatureTemplate(for: clientID))
             let now = Date()
             let operation = Operation(
                 id: ids.next(), clientID: clientID, externalReference: admitted.externalReference,
