@@ -1,6 +1,6 @@
 import Foundation
 
-/// The gateway ⇄ signer protocol, version 2 (see docs/protocol.md).
+/// The gateway ⇄ signer protocol, version 3 (see docs/protocol.md).
 public enum WireMessage: Sendable, Equatable {
     case ready(Ready)
     case job(Job, body: [UInt8])
@@ -11,8 +11,8 @@ public enum WireMessage: Sendable, Equatable {
     case drained
     case disconnect(reason: String)
 
-    public static let tag: [UInt8] = Array("SIGNET/2".utf8)
-    public static let version = 2
+    public static let tag: [UInt8] = Array("SIGNET/3".utf8)
+    public static let version = 3
 
     public struct Ready: Codable, Sendable, Equatable {
         public var version: Int
