@@ -26,37 +26,13 @@ enum AppearanceBuilder {
         out += Array("0 0 \(num(width)) \(num(height)) re W n\n".utf8)
         var textLeft = margin
         if let picture = appearance.image, image != nil {
-            // The left part (up to half the box) when there is text, else the whole box, centred.
-            let boxWidth = max(0, (width - 2 * margin) / (hasText ? 2 : 1))
-            let boxHeight = max(0, height - 2 * margin)
-            let scale = min(boxWidth / Double(picture.width), boxHeight / Double(picture.height))
-            let drawnWidth = Double(picture.width) * scale
-            let drawnHeight = Double(picture.height) * scale
-            let x = hasText ? margin : (width - drawnWidth) / 2
-            let y = (height - drawnHeight) / 2
-            if drawnWidth > 0, drawnHeight > 0 {
-                out += Array(
-                    "q \(num(drawnWidth, 4)) 0 0 \(num(drawnHeight, 4)) \(num(x, 4)) \(num(y, 4)) cm /\(imageName) Do Q\n"
-                        .utf8)
-            }
+            let drawnWidth = drawImage(
+                picture, width: width, height: height, margin: margin, beside: hasText, into: &out)
             textLeft = hasText ? margin + drawnWidth + margin : width
         }
         if hasText {
-            let font = appearance.font
-            let text = TextLayout(
-                paragraphs: lines.map(winAnsi), font: font, size: appearance.fontSize,
-                width: width - textLeft - margin, height: height - 2 * margin)
-            out += Array("BT\n/\(fontName) \(num(text.size)) Tf \(color(appearance.textColor)) rg\n".utf8)
-            var y = height - margin - text.size
-            for line in text.lines {
-                // Lines below the box are clipped anyway: stop there.
-                guard y > -text.size else { break }
-                out += Array("1 0 0 1 \(num(textLeft)) \(num(y)) Tm ".utf8)
-                PDFSerializer.writeLiteral(line, into: &out)
-                out += Array(" Tj\n".utf8)
-                y -= text.size * 1.2
-            }
-            out += Array("ET\n".utf8)
+            drawText(
+                lines, appearance: appearance, box: (textLeft, width - textLeft - margin, height, margin), into: &out)
         }
         out += Array("Q\n".utf8)
         var resources = PDFDict()
@@ -79,6 +55,46 @@ enum AppearanceBuilder {
         let matrices: [Int: [Int]] = [90: [0, 1, -1, 0, 0, 0], 180: [-1, 0, 0, -1, 0, 0], 270: [0, -1, 1, 0, 0, 0]]
         if let matrix = matrices[rotation] { dict["Matrix"] = .array(matrix.map { .int($0) }) }
         return PDFStream(dict: dict, data: out)
+    }
+
+    /// The image in the left part (up to half the box) when text goes `beside` it, else in the
+    /// whole box, centred; scaled to fit, aspect kept. Returns the width it takes.
+    private static func drawImage(
+        _ picture: SignatureImage, width: Double, height: Double, margin: Double, beside: Bool, into out: inout [UInt8]
+    ) -> Double {
+        let boxWidth = max(0, (width - 2 * margin) / (beside ? 2 : 1))
+        let boxHeight = max(0, height - 2 * margin)
+        let scale = min(boxWidth / Double(picture.width), boxHeight / Double(picture.height))
+        let drawnWidth = Double(picture.width) * scale
+        let drawnHeight = Double(picture.height) * scale
+        let x = beside ? margin : (width - drawnWidth) / 2
+        let y = (height - drawnHeight) / 2
+        guard drawnWidth > 0, drawnHeight > 0 else { return 0 }
+        let matrix = [drawnWidth, 0, 0, drawnHeight, x, y].map { num($0, 4) }.joined(separator: " ")
+        out += Array("q \(matrix) cm /\(imageName) Do Q\n".utf8)
+        return drawnWidth
+    }
+
+    /// The text lines from the top of the box (`left`, `width` of the text column, `height` of the
+    /// box, `margin`), wrapped, in the appearance's font, size and colour.
+    private static func drawText(
+        _ lines: [String], appearance: SignatureAppearance,
+        box: (left: Double, width: Double, height: Double, margin: Double), into out: inout [UInt8]
+    ) {
+        let text = TextLayout(
+            paragraphs: lines.map(winAnsi), font: appearance.font, size: appearance.fontSize, width: box.width,
+            height: box.height - 2 * box.margin)
+        out += Array("BT\n/\(fontName) \(num(text.size)) Tf \(color(appearance.textColor)) rg\n".utf8)
+        var y = box.height - box.margin - text.size
+        for line in text.lines {
+            // Lines below the box are clipped anyway: stop there.
+            guard y > -text.size else { break }
+            out += Array("1 0 0 1 \(num(box.left)) \(num(y)) Tm ".utf8)
+            PDFSerializer.writeLiteral(line, into: &out)
+            out += Array(" Tj\n".utf8)
+            y -= text.size * 1.2
+        }
+        out += Array("ET\n".utf8)
     }
 
     /// The lines of `text`, whatever its line ends (CR LF, LF, CR).
