@@ -21,7 +21,7 @@ SECONDS_TO_RUN=${1:-60}
 JOBS=${2:-1}
 mkdir -p .build/fuzz Fuzz/corpus Fuzz/crashes
 swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
-    -module-name PDFFuzz -I Sources/CZlib -lz \
+    -module-name PDFFuzz -I Sources/CSignetZlib -lz \
     Sources/PDF/*.swift Fuzz/FuzzEntry.swift Tests/PDFTests/Support/FuzzRequest.swift -o .build/fuzz/pdf-fuzz
 PARALLEL=""
 [ "$JOBS" -gt 1 ] && PARALLEL="-jobs=$JOBS -workers=$JOBS"

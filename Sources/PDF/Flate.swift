@@ -1,4 +1,4 @@
-import CZlib
+import CSignetZlib
 
 /// zlib inflate/deflate and the PNG predictors used by xref and object streams.
 enum Flate {
@@ -24,7 +24,7 @@ enum Flate {
                 chunk.withUnsafeMutableBufferPointer { outBuf in
                     stream.next_out = outBuf.baseAddress
                     stream.avail_out = uInt(outBuf.count)
-                    status = CZlib.inflate(&stream, Z_NO_FLUSH)
+                    status = CSignetZlib.inflate(&stream, Z_NO_FLUSH)
                     let produced = outBuf.count - Int(stream.avail_out)
                     output.append(contentsOf: outBuf[0..<produced])
                 }

@@ -1,4 +1,4 @@
-import CZlib
+import CSignetZlib
 
 /// Decodes a PNG (ISO/IEC 15948) into the samples of a PDF image. Every colour type and bit
 /// depth, and Adam7 interlacing, are read; chunk CRCs are checked; unknown ancillary chunks are

@@ -51,7 +51,7 @@ struct GatewayMain {
         if FileManager.default.fileExists(atPath: netrc) {
             line +=
                 "\nTry: curl -sS --netrc-file \(netrc) -H 'Content-Type: application/json' --data @examples/hello.json"
-                + " http://\(host):\(port)\(OperationsController.syncPath)"
+                + " http://\(host):\(port)\(OperationsController.signStashBase)/document/sign/base64/"
         }
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }

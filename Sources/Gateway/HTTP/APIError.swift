@@ -9,6 +9,28 @@ struct APIError: Error, HTTPResponseError, Sendable {
     let errorCode: String
     let causeMessage: String
     var headers: HTTPFields = [:]
+    /// Signet's precise code when `errorCode` is Sign'Stash's (the compatible paths).
+    var signetErrorCode: String?
+
+    init(
+        status: HTTPResponse.Status, errorCode: String, causeMessage: String, headers: HTTPFields = [:],
+        signetErrorCode: String? = nil
+    ) {
+        self.status = status
+        self.errorCode = errorCode
+        self.causeMessage = causeMessage
+        self.headers = headers
+        self.signetErrorCode = signetErrorCode
+    }
+
+    /// The same error in the codes Sign'Stash clients know (`SignStashCodes`), same status.
+    func inSignStashCodes() -> APIError {
+        guard signetErrorCode == nil, let code = SignStashCodes.errorCode(for: errorCode, status: status) else {
+            return self
+        }
+        return APIError(
+            status: status, errorCode: code, causeMessage: causeMessage, headers: headers, signetErrorCode: errorCode)
+    }
 
     static func badRequest(_ code: String, _ message: String) -> APIError {
         APIError(status: .badRequest, errorCode: code, causeMessage: message)
@@ -69,7 +91,7 @@ struct APIError: Error, HTTPResponseError, Sendable {
 
     /// A short English description for each code.
     var errorCodeDescription: String {
-        switch errorCode {
+        switch signetErrorCode ?? errorCode {
         case "UNAUTHORIZED": "Missing or invalid client credentials"
         case "INVALID_JSON": "The request body is not valid JSON for this model"
         case "INVALID_BASE64": "A document's base64Content is not valid base64"
@@ -77,6 +99,7 @@ struct APIError: Error, HTTPResponseError, Sendable {
         case "MISSING_SIGN_REQUEST": "The multipart body has no signRequest part"
         case "DOCUMENT_COUNT_MISMATCH": "The number of files parts differs from the number of documents"
         case "TOO_MANY_DOCUMENTS": "The request holds more documents than an operation may"
+        case "MISSING_SIGNATURE_TYPE": "A document has no signatureInfo.signatureType"
         case "OPERATION_NOT_FOUND": "Unknown operation"
         case "OPERATION_ON_OTHER_INSTANCE": "The operation is kept by another gateway instance"
         case "DOCUMENT_NOT_FOUND": "Unknown document"
@@ -102,10 +125,13 @@ struct APIError: Error, HTTPResponseError, Sendable {
         let errorCode: String
         let errorCodeDescription: String
         let causeMessage: String
+        let signetErrorCode: String?
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = Body(errorCode: errorCode, errorCodeDescription: errorCodeDescription, causeMessage: causeMessage)
+        let body = Body(
+            errorCode: errorCode, errorCodeDescription: errorCodeDescription, causeMessage: causeMessage,
+            signetErrorCode: signetErrorCode)
         return try .json(body, status: status, headers: headers)
     }
 }

@@ -8,7 +8,7 @@ extension Response {
         -> Response
     {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         var headers = headers
         headers[.contentType] = "application/json"

@@ -7,14 +7,16 @@ extension OperationsController {
 
     /// Receives a request into the spool and admits it: the answer goes out only once the
     /// operation is on disk. Nothing of a refused or failed request stays behind.
-    func admit(_ request: Request, clientID: String) async throws -> Operation {
+    func admit(_ request: Request, clientID: String) async throws -> (
+        operation: Operation, returnSignedContent: Bool
+    ) {
         let kind = try Self.bodyKind(request.headers[.contentType])
         do {
             try await registry.reserve(clientID: clientID)
         } catch {
             throw APIError.refused(error)
         }
-        let outcome: Result<Operation, any Error>
+        let outcome: Result<(operation: Operation, returnSignedContent: Bool), any Error>
         do {
             outcome = .success(try await admitReserved(request, kind: kind, clientID: clientID))
         } catch {
@@ -24,7 +26,9 @@ extension OperationsController {
         return try outcome.get()
     }
 
-    private func admitReserved(_ request: Request, kind: BodyKind, clientID: String) async throws -> Operation {
+    private func admitReserved(_ request: Request, kind: BodyKind, clientID: String) async throws -> (
+        operation: Operation, returnSignedContent: Bool
+    ) {
         let incoming: IncomingFolder
         do {
             incoming = try registry.spool.makeIncoming()
@@ -32,11 +36,13 @@ extension OperationsController {
             throw APIError.storage("\(error)")
         }
         let admission: OperationTable.Admission
+        let returnSignedContent: Bool
         do {
             let (streamed, contents) = try await receive(request, kind: kind, into: incoming)
             let admitted = try streamed.request.validated(
                 maxDocuments: limits.maxDocuments, contents: contents,
                 visibleSignatureTemplate: auth.clients.visibleSignatureTemplate(for: clientID))
+            returnSignedContent = admitted.returnSignedContent
             let now = Date()
             let operation = Operation(
                 id: ids.next(), clientID: clientID, externalReference: admitted.externalReference,
@@ -56,8 +62,8 @@ extension OperationsController {
             throw APIError.storage("\(error)")
         }
         switch admission {
-        case .created(let created): return created
-        case .existing(let existing): return existing
+        case .created(let created): return (created, returnSignedContent)
+        case .existing(let existing): return (existing, returnSignedContent)
         case .conflict(let existingID):
             throw APIError(
                 status: .conflict, errorCode: "EXTERNAL_REFERENCE_CONFLICT",
@@ -134,9 +140,7 @@ extension OperationsController {
             }
             return streamed
         }
-        let types = streamed.request.documents.map {
-            $0.signatureInfo?.signatureType ?? OperationRequest.defaultSignatureType
-        }
+        let types = streamed.request.documents.map { $0.signatureInfo?.signatureType }
         return (streamed, sinks.finish(signatureTypes: types))
     }
 

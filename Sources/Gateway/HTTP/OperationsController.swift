@@ -26,9 +26,6 @@ struct OperationsController: Sendable {
     let limits: Limits
     let peers: PeerDirectory
 
-    static let syncPath = "/signstash/einvoice-integration-client-ws/api/v0/document/sign/base64/"
-    static let syncMultipartPath = "/signstash/einvoice-integration-client-ws/api/v0/document/sign/"
-
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.post("/v1/operations") { request, context in try await self.start(request, context) }
         router.get("/v1/operations") { request, context in try await self.find(request, context) }
@@ -36,18 +33,14 @@ struct OperationsController: Sendable {
         router.delete("/v1/operations/:id") { request, context in try await self.delete(request, context) }
         router.get("/v1/operations/:id/result") { request, context in try await self.result(request, context) }
         router.get("/v1/operations/:id/documents/:n") { request, context in try await self.document(request, context) }
-        router.post(RouterPath(Self.syncPath)) { request, context in try await self.signSynchronously(request, context)
-        }
-        router.post(RouterPath(Self.syncMultipartPath)) { request, context in
-            try await self.signSynchronously(request, context)
-        }
+        addSignStashRoutes(to: router)
     }
 
     // MARK: - Handlers
 
     func start(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let clientID = try auth.clientID(for: request)
-        let operation = try await admit(request, clientID: clientID)
+        let operation = try await admit(request, clientID: clientID).operation
         if let wait = Self.preferredWait(request.headers), wait > .zero,
             case .live(let waited) = await registry.waitUntilFinished(
                 id: operation.id, clientID: clientID, timeout: min(wait, limits.maxWait)),
@@ -63,13 +56,29 @@ struct OperationsController: Sendable {
         return try json(view(operation), status: .ok, retryAfter: !operation.isFinished)
     }
 
+    /// The client's operations with any of the `externalReference`s given (repeat the parameter),
+    /// oldest first; with `contentInResponse=true`, only the finished ones, each with every
+    /// signed document (Sign'Stash's asynchronous "result by external reference").
     func find(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let clientID = try auth.clientID(for: request)
-        guard let reference = request.uri.queryParameters.get("externalReference"), !reference.isEmpty else {
+        let references = request.uri.queryParameters.getAll("externalReference").filter { !$0.isEmpty }
+        guard !references.isEmpty else {
             throw APIError.badRequest("MISSING_EXTERNAL_REFERENCE", "the externalReference query parameter is required")
         }
-        let operations = await registry.operations(clientID: clientID, externalReference: reference)
-        return try json(operations.map(view), status: .ok)
+        var operations: [Operation] = []
+        var seen: Set<String> = []
+        for reference in references {
+            for operation in await registry.operations(clientID: clientID, externalReference: String(reference))
+            where seen.insert(operation.id).inserted {
+                operations.append(operation)
+            }
+        }
+        switch request.uri.queryParameters.get("contentInResponse")?.lowercased() {
+        case nil, "false": return try json(operations.map { view($0) }, status: .ok)
+        case "true": return resultsResponse(operations.filter(\.isFinished), surface: .signet)
+        case let other?:
+            throw APIError.badRequest("INVALID_PARAMETER", "contentInResponse must be true or false, not '\(other)'")
+        }
     }
 
     /// Cancels what has not run and forgets the results: 204, then 410 for this id.
@@ -83,6 +92,7 @@ struct OperationsController: Sendable {
         }
     }
 
+    /// The finished operation with every signed document: JSON, or a zip with `Accept: application/zip`.
     func result(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let operation = try await owned(request, context)
         guard operation.isFinished else {
@@ -92,7 +102,17 @@ struct OperationsController: Sendable {
             error.headers[.retryAfter] = "1"
             throw error
         }
+        if Self.wantsZip(request.headers) { return try await ResultArchive.response(operation, registry: registry) }
         return resultResponse(operation)
+    }
+
+    /// `Accept` names `application/zip` before (or without) JSON.
+    static func wantsZip(_ headers: HTTPFields) -> Bool {
+        let accepted = headers[values: .accept].flatMap { $0.split(separator: ",") }.map {
+            $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        guard let zip = accepted.firstIndex(of: "application/zip") else { return false }
+        return accepted.firstIndex(where: { $0 == "application/json" || $0 == "*/*" }).map { zip < $0 } ?? true
     }
 
     func document(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -120,12 +140,15 @@ struct OperationsController: Sendable {
             })
     }
 
+    /// Sign'Stash's synchronous mode: waits for the operation (up to `--sync-timeout`) and
+    /// answers it, with `signedContent` only when the request's `returnSignedContent` is true.
     func signSynchronously(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let clientID = try auth.clientID(for: request)
-        let operation = try await admit(request, clientID: clientID)
+        let (operation, returnSignedContent) = try await admit(request, clientID: clientID)
         switch await registry.waitUntilFinished(id: operation.id, clientID: clientID, timeout: limits.syncTimeout) {
         case .live(let finished) where finished.isFinished:
-            return resultResponse(finished)
+            guard returnSignedContent else { return try json(view(finished, surface: .signStash), status: .ok) }
+            return resultResponse(finished, surface: .signStash)
         case .retired(let tombstone):
             throw APIError.gone(tombstone)
         default:
@@ -138,7 +161,7 @@ struct OperationsController: Sendable {
 
     // MARK: - Helpers
 
-    private func owned(_ request: Request, _ context: BasicRequestContext) async throws -> Operation {
+    func owned(_ request: Request, _ context: BasicRequestContext) async throws -> Operation {
         let clientID = try auth.clientID(for: request)
         guard let id = context.parameters.get("id") else { throw APIError.notFound() }
         switch await registry.lookup(id: id, clientID: clientID) {
@@ -167,14 +190,14 @@ struct OperationsController: Sendable {
             headers: [.location: location])
     }
 
-    private func view(_ operation: Operation) -> OperationView {
-        OperationView(operation, host: advertised.host, port: advertised.port)
+    func view(_ operation: Operation, surface: OperationView.Surface = .signet) -> OperationView {
+        OperationView(operation, host: advertised.host, port: advertised.port, surface: surface)
     }
 
-    /// The finished operation with every signed document, written as it is read from the spool.
-    private func resultResponse(_ operation: Operation) -> Response {
+    /// The operation with every signed document, written as it is read from the spool.
+    func resultResponse(_ operation: Operation, surface: OperationView.Surface = .signet) -> Response {
         let registry = self.registry
-        let view = view(operation)
+        let view = view(operation, surface: surface)
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody { writer in
@@ -183,7 +206,24 @@ struct OperationsController: Sendable {
             })
     }
 
-    private func json(
+    /// A JSON array of results, each written as it is read from the spool.
+    func resultsResponse(_ operations: [Operation], surface: OperationView.Surface) -> Response {
+        let registry = self.registry
+        let views = operations.map { (view($0, surface: surface), $0) }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "["))
+                for (index, (view, operation)) in views.enumerated() {
+                    if index > 0 { try await writer.write(ByteBuffer(string: ",")) }
+                    try await SpoolStreaming.writeResult(view, operation: operation, registry: registry, to: &writer)
+                }
+                try await writer.write(ByteBuffer(string: "]"))
+                try await writer.finish(nil)
+            })
+    }
+
+    func json(
         _ value: some Encodable, status: HTTPResponse.Status, location id: String? = nil, retryAfter: Bool = false
     ) throws -> Response {
         var headers: HTTPFields = [:]

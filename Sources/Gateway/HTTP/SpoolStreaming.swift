@@ -122,7 +122,7 @@ enum SpoolStreaming {
         to writer: inout any ResponseBodyWriter
     ) async throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         var head = view
         head.documentList = []

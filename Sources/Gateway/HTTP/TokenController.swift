@@ -2,25 +2,32 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `POST /oauth/token`: OAuth2 client_credentials (RFC 6749 §4.4). Credentials come in HTTP
-/// Basic or as `client_id` / `client_secret` form fields. Errors use RFC 6749's body.
+/// `POST /oauth/token`, and Sign'Stash's `POST /oauth2/authorization-server/oauth/token`: OAuth2
+/// client_credentials (RFC 6749 §4.4). `grant_type` in the form or the query; credentials in
+/// HTTP Basic or as `client_id` / `client_secret` form fields. The answer has Sign'Stash's
+/// fields (`token_type: "bearer"`, `scope`, `jti`); errors use RFC 6749's body.
 struct TokenController: Sendable {
     let auth: Authenticator
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.post("/oauth/token") { request, _ in try await self.token(request) }
+        for path in Self.paths { router.post(RouterPath(path)) { request, _ in try await self.token(request) } }
     }
 
-    /// RFC 6749 §5.1 field names.
+    static let paths = ["/oauth/token", "/oauth2/authorization-server/oauth/token"]
+
+    /// RFC 6749 §5.1 field names, and Sign'Stash's `scope` and `jti` (the token's own id).
     private struct TokenResponse: Encodable {
         let accessToken: String
-        let tokenType = "Bearer"
+        let tokenType = "bearer"
         let expiresIn: Int
+        let scope = "read write"
+        let jti = UUID().uuidString.lowercased()
 
         enum CodingKeys: String, CodingKey {
             case accessToken = "access_token"
             case tokenType = "token_type"
             case expiresIn = "expires_in"
+            case scope, jti
         }
     }
 
@@ -28,7 +35,8 @@ struct TokenController: Sendable {
         var request = request
         let body = try await request.collectBody(upTo: 64 * 1024)
         let form = Self.parseForm(String(buffer: body))
-        guard form["grant_type"] == "client_credentials" else {
+        let grantType = form["grant_type"] ?? request.uri.queryParameters.get("grant_type")
+        guard grantType == "client_credentials" else {
             return Self.oauthError(.badRequest, "unsupported_grant_type", "grant_type must be client_credentials")
         }
         let basic = request.headers[.authorization].flatMap(Authenticator.basicCredentials)

@@ -123,7 +123,7 @@ extension JSONIntake {
         let entry = skeleton[frames[frames.count - 1].start...]
         endContainer()
         let kind = try? JSONDecoder().decode(EntrySignatureType.self, from: Data(entry))
-        try endDocument(document, kind?.signatureInfo?.signatureType ?? OperationRequest.defaultSignatureType)
+        try endDocument(document, kind?.signatureInfo?.signatureType)
     }
 
     mutating func endValue() {

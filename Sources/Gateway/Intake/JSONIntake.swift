@@ -14,8 +14,9 @@ struct JSONIntake: RequestIntake {
     static let maxDepth = 64
 
     let openSink: (Int) throws -> any DocumentSink
-    /// Document `i`'s entry is whole, with this signature type (its content, if any, was sunk).
-    let endDocument: (Int, String) throws -> Void
+    /// Document `i`'s entry is whole, with this signature type if it names one (its content, if
+    /// any, was sunk).
+    let endDocument: (Int, String?) throws -> Void
     let maxDocuments: Int
     let maxMetadataBytes: Int
 
@@ -67,7 +68,7 @@ struct JSONIntake: RequestIntake {
     }
 
     init(
-        openSink: @escaping (Int) throws -> any DocumentSink, endDocument: @escaping (Int, String) throws -> Void,
+        openSink: @escaping (Int) throws -> any DocumentSink, endDocument: @escaping (Int, String?) throws -> Void,
         maxDocuments: Int, maxMetadataBytes: Int
     ) {
         self.openSink = openSink

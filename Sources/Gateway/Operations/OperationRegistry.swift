@@ -192,6 +192,10 @@ actor OperationRegistry: Service {
     /// Any client's live operation: for the hub.
     func operation(id: String) -> Operation? { table.operations[id] }
 
+    func operations(clientID: String, documentReference: String) -> [Operation] {
+        table.operations(clientID: clientID, documentReference: documentReference).filter { committing[$0.id] == nil }
+    }
+
     func operations(clientID: String, externalReference: String) -> [Operation] {
         table.operations(clientID: clientID, externalReference: externalReference).filter { committing[$0.id] == nil }
     }

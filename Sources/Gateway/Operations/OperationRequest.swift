@@ -8,6 +8,8 @@ struct OperationRequest: Decodable, Sendable {
     var externalReference: String?
     var description: String?
     var documents: [DocumentEntry]
+    /// Whether the synchronous answer carries `signedContent` (Sign'Stash: default false).
+    var returnSignedContent: Bool?
 
     struct DocumentEntry: Decodable, Sendable {
         var documentRequest: DocumentRequest
@@ -35,6 +37,7 @@ struct AdmittedRequest: Sendable {
     var externalReference: String?
     var description: String?
     var documents: [DocumentRecord]
+    var returnSignedContent: Bool
     /// Identifies the payload: equal requests have equal fingerprints.
     var fingerprint: String
 }
@@ -47,8 +50,6 @@ struct ReceivedContent: Sendable {
 
 extension OperationRequest {
     static let supportedSignatureTypes: Set<String> = ["CADES", "PADES"]
-    /// A document without `signatureInfo.signatureType` is signed so.
-    static let defaultSignatureType = "CAdES"
 
     /// Checks the request against what was received for each document. Every problem is a 400
     /// with its own code. `visibleSignatureTemplate`: the client service's own text for
@@ -68,7 +69,11 @@ extension OperationRequest {
             guard let content = contents[index] else {
                 throw .badRequest("MISSING_CONTENT", "documents[\(index)].documentRequest.base64Content is missing")
             }
-            let type = entry.signatureInfo?.signatureType ?? Self.defaultSignatureType
+            guard let type = entry.signatureInfo?.signatureType else {
+                throw .badRequest(
+                    "MISSING_SIGNATURE_TYPE",
+                    "documents[\(index)].signatureInfo.signatureType is required (PAdES, CAdES)")
+            }
             guard Self.supportedSignatureTypes.contains(type.uppercased()) else {
                 throw .badRequest(
                     "UNSUPPORTED_SIGNATURE_TYPE",
@@ -108,6 +113,7 @@ extension OperationRequest {
         }
         return AdmittedRequest(
             externalReference: externalReference, description: description,
-            documents: records, fingerprint: fingerprint.finalize().hexString)
+            documents: records, returnSignedContent: returnSignedContent ?? false,
+            fingerprint: fingerprint.finalize().hexString)
     }
 }

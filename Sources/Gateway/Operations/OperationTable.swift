@@ -14,6 +14,8 @@ struct OperationTable: Sendable {
     private var running: [String: Int] = [:]
     /// (client, externalReference) → operation ids, oldest first.
     private var byReference: [ClientKey: [String]] = [:]
+    /// (client, a document's externalReference) → ids of the operations holding it, oldest first.
+    private var byDocumentReference: [ClientKey: [String]] = [:]
     /// (client, Idempotency-Key) → operation id.
     private var byIdempotencyKey: [ClientKey: String] = [:]
 
@@ -75,6 +77,10 @@ struct OperationTable: Sendable {
         if let reference = operation.externalReference {
             byReference[ClientKey(clientID: operation.clientID, key: reference), default: []].append(operation.id)
         }
+        for reference in Set(operation.documents.compactMap(\.externalReference)) {
+            byDocumentReference[ClientKey(clientID: operation.clientID, key: reference), default: []].append(
+                operation.id)
+        }
         if let key = operation.idempotencyKey {
             byIdempotencyKey[ClientKey(clientID: operation.clientID, key: key)] = operation.id
         }
@@ -114,6 +120,11 @@ struct OperationTable: Sendable {
             let key = ClientKey(clientID: operation.clientID, key: reference)
             byReference[key]?.removeAll { $0 == operation.id }
             if byReference[key]?.isEmpty == true { byReference[key] = nil }
+        }
+        for reference in Set(operation.documents.compactMap(\.externalReference)) {
+            let key = ClientKey(clientID: operation.clientID, key: reference)
+            byDocumentReference[key]?.removeAll { $0 == operation.id }
+            if byDocumentReference[key]?.isEmpty == true { byDocumentReference[key] = nil }
         }
         if let key = operation.idempotencyKey {
             let clientKey = ClientKey(clientID: operation.clientID, key: key)
@@ -184,6 +195,13 @@ struct OperationTable: Sendable {
         if let operation = operations[id], operation.clientID == clientID { return .live(operation) }
         if let tombstone = tombstones[id], tombstone.clientID == clientID { return .retired(tombstone) }
         return .unknown
+    }
+
+    /// The client's operations holding a document with this external reference, oldest first.
+    func operations(clientID: String, documentReference: String) -> [Operation] {
+        (byDocumentReference[ClientKey(clientID: clientID, key: documentReference)] ?? []).compactMap {
+            operations[$0]
+        }
     }
 
     func operations(clientID: String, externalReference: String) -> [Operation] {

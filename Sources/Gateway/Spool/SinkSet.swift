@@ -36,9 +36,10 @@ final class SinkSet: @unchecked Sendable {
         return sink
     }
 
-    /// Document `document`'s entry is whole and names its signature type.
-    func ended(_ document: Int, signatureType: String) {
-        settle(document, keepFile: !SignatureParameters.signsDigestOnly(signatureType))
+    /// Document `document`'s entry is whole, with its signature type (nil: none given, the
+    /// request will be refused; the file is kept until then).
+    func ended(_ document: Int, signatureType: String?) {
+        settle(document, keepFile: !(signatureType.map(SignatureParameters.signsDigestOnly) ?? false))
     }
 
     private func settle(_ document: Int, keepFile: Bool) {
@@ -48,8 +49,9 @@ final class SinkSet: @unchecked Sendable {
 
     /// Closes every file, removing those of documents signed from their digest (`signatureTypes`
     /// has each document's type); what each received.
-    func finish(signatureTypes: [String]) -> [Int: ReceivedContent] {
-        for (document, type) in signatureTypes.enumerated() where SignatureParameters.signsDigestOnly(type) {
+    func finish(signatureTypes: [String?]) -> [Int: ReceivedContent] {
+        for (document, type) in signatureTypes.enumerated()
+        where type.map(SignatureParameters.signsDigestOnly) ?? false {
             sinks[document]?.discardFile()
             settled.insert(document)
         }

@@ -45,7 +45,7 @@ struct AdmissionAPITests {
         let json = try API.body([
             ["documentRequest": ["base64Content": content], "signatureInfo": ["signatureType": "CAdES"]],
             ["signatureInfo": ["signatureType": "pades"], "documentRequest": ["base64Content": content]],
-            ["documentRequest": ["base64Content": content]],
+            ["documentRequest": ["base64Content": content], "signatureInfo": ["signatureType": "CAdES"]],
         ])
         let boundary = "signet-digest-only"
         var multipart = ""
@@ -55,7 +55,7 @@ struct AdmissionAPITests {
         }
         let types = #"""
             {"documents":[{"documentRequest":{},"signatureInfo":{"signatureType":"CAdES"}},
-            {"documentRequest":{},"signatureInfo":{"signatureType":"PAdES"}},{"documentRequest":{}}]}
+            {"documentRequest":{},"signatureInfo":{"signatureType":"PAdES"}},{"documentRequest":{},"signatureInfo":{"signatureType":"CAdES"}}]}
             """#
         multipart +=
             "--\(boundary)\r\nContent-Disposition: form-data; name=\"signRequest\"\r\n\r\n\(types)\r\n--\(boundary)--\r\n"
@@ -164,7 +164,7 @@ struct AdmissionAPITests {
             // An empty document fails at once: the operation is finished when it is admitted.
             let started = try await client.execute(
                 uri: "/v1/operations", method: .post, headers: API.headers(),
-                body: ByteBuffer(string: #"{"documents":[{"documentRequest":{"name":"e","base64Content":""}}]}"#))
+                body: try API.body([["documentRequest": ["name": "e", "base64Content": ""]]]))
             let id = try #require(API.json(started).operationID)
             #expect(API.json(started)["status"] as? String == "EXECUTION_FAILED")
             let deadline = ContinuousClock.now.advanced(by: .seconds(20))

@@ -62,7 +62,8 @@ struct GatewayAPITests {
             [
                 "documentRequest": [
                     "name": "d\(index).txt", "base64Content": Data("\(content) \(index)".utf8).base64EncodedString(),
-                ]
+                ],
+                "signatureInfo": ["signatureType": "CAdES"],
             ]
         }
         var object: [String: Any] = ["documents": documents]
@@ -179,7 +180,8 @@ struct GatewayAPITests {
             Self.expectError(crossed, .notFound, "OPERATION_NOT_FOUND")
 
             let synchronous = try await client.execute(
-                uri: OperationsController.syncPath, method: .post, headers: Self.headers(),
+                uri: OperationsController.signStashBase + "/document/sign/base64/", method: .post,
+                headers: Self.headers(),
                 body: try Self.body(documents: 1))
             Self.expectError(synchronous, .gatewayTimeout, "SIGNING_TIMEOUT")
             let cause = Self.json(synchronous)["causeMessage"] as? String ?? ""
@@ -219,8 +221,13 @@ struct GatewayAPITests {
         withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
 
+    /// A request of these document entries; one without `signatureInfo` is CAdES.
     static func body(_ documents: [[String: Any]]) throws -> ByteBuffer {
-        ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["documents": documents]))
+        let entries = documents.map { entry in
+            entry["signatureInfo"] == nil
+                ? entry.merging(["signatureInfo": ["signatureType": "CAdES"]]) { a, _ in a } : entry
+        }
+        return ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["documents": entries]))
     }
 
     /// Numbers a client controls are checked before use: the gateway answers and stays up.
@@ -334,6 +341,11 @@ struct GatewayAPITests {
                 uri: "/v1/operations", method: .post, headers: Self.headers(),
                 body: try Self.body([["documentRequest": ["name": "none"]]]))
             Self.expectError(missing, .badRequest, "MISSING_CONTENT")
+            // As in Sign'Stash, every document names its signature type.
+            let untyped = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(),
+                body: ByteBuffer(string: #"{"documents":[{"documentRequest":{"name":"n","base64Content":"QUJD"}}]}"#))
+            Self.expectError(untyped, .badRequest, "MISSING_SIGNATURE_TYPE")
         }
         withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }

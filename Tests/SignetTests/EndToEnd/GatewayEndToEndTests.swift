@@ -102,7 +102,12 @@ struct GatewayEndToEndTests {
             // MIME-style line-wrapped base64 is accepted.
             let wrapped = Data(repeating: 0x41, count: 200).base64EncodedString(options: .lineLength64Characters)
             let wrappedBody = try JSONSerialization.data(withJSONObject: [
-                "documents": [["documentRequest": ["name": "w", "base64Content": wrapped]]]
+                "documents": [
+                    [
+                        "documentRequest": ["name": "w", "base64Content": wrapped],
+                        "signatureInfo": ["signatureType": "CAdES"],
+                    ]
+                ]
             ])
             #expect(wrapped.contains("\r\n"))
             #expect(try await gateway.request(.POST, "/v1/operations", body: wrappedBody).status == 202)
@@ -135,7 +140,7 @@ struct GatewayEndToEndTests {
                 headers: [("Content-Type", "application/x-www-form-urlencoded")])
             #expect(token.status == 200)
             let accessToken = try #require(token.json["access_token"] as? String)
-            #expect(token.json["token_type"] as? String == "Bearer")
+            #expect(token.json["token_type"] as? String == "bearer")
             let refused = try await gateway.request(
                 .POST, "/oauth/token", user: nil,
                 body: Data("grant_type=client_credentials&client_id=bob&client_secret=x".utf8),
@@ -145,7 +150,7 @@ struct GatewayEndToEndTests {
             let documents = Requests.mixedDocuments(count: 4, seed: 7)
             let sync = try await gateway.request(
                 .POST, "/signstash/einvoice-integration-client-ws/api/v0/document/sign/base64/", user: nil,
-                body: try Requests.operation(reference: "sync-1", documents: documents),
+                body: try Requests.operation(reference: "sync-1", documents: documents, returnSignedContent: true),
                 authorization: "Bearer \(accessToken)")
             #expect(sync.status == 200)
             #expect(sync.json["status"] as? String == "EXECUTED")

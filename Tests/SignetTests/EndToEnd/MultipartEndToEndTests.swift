@@ -29,7 +29,7 @@ struct MultipartEndToEndTests {
         signRequestFirst: Bool
     ) throws -> Data {
         let request: [String: Any] = [
-            "externalReference": reference, "description": "multipart",
+            "externalReference": reference, "description": "multipart", "returnSignedContent": true,
             "documents": documents.map {
                 [
                     "documentRequest": ["externalReference": $0.name, "name": $0.name, "contentType": $0.contentType],

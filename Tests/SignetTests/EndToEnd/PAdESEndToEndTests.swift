@@ -114,6 +114,7 @@ struct PAdESEndToEndTests {
         do {
             let original = Data(SamplePDF.page(showing: "Invoice T"))
             let body = try JSONSerialization.data(withJSONObject: [
+                "returnSignedContent": true,
                 "documents": [
                     [
                         "documentRequest": [
@@ -122,7 +123,7 @@ struct PAdESEndToEndTests {
                         ],
                         "signatureInfo": ["signatureType": "PAdES", "applyTimestamp": true],
                     ]
-                ]
+                ],
             ])
             let answer = try await gateway.request(
                 .POST, "/signstash/einvoice-integration-client-ws/api/v0/document/sign/base64/", body: body)

@@ -282,7 +282,7 @@ enum Requests {
         var signatureType = "CAdES"
     }
 
-    static func operation(reference: String?, documents: [Document]) throws -> Data {
+    static func operation(reference: String?, documents: [Document], returnSignedContent: Bool? = nil) throws -> Data {
         var object: [String: Any] = [
             "description": "test",
             "documents": documents.map { document in
@@ -296,6 +296,7 @@ enum Requests {
             },
         ]
         if let reference { object["externalReference"] = reference }
+        if let returnSignedContent { object["returnSignedContent"] = returnSignedContent }
         return try JSONSerialization.data(withJSONObject: object)
     }
 

@@ -22,7 +22,7 @@ final class OpenedSinks {
     var order: [Int] = []
     var sinks: [Int: CollectingSink] = [:]
     /// Entries the intake saw whole, with their signature type, in order.
-    var ended: [(document: Int, signatureType: String)] = []
+    var ended: [(document: Int, signatureType: String?)] = []
 
     func open(_ index: Int) throws -> any DocumentSink {
         #expect(sinks[index] == nil, "sink \(index) opened twice")
@@ -32,7 +32,7 @@ final class OpenedSinks {
         return sink
     }
 
-    func end(_ index: Int, _ signatureType: String) throws { ended.append((index, signatureType)) }
+    func end(_ index: Int, _ signatureType: String?) throws { ended.append((index, signatureType)) }
 
     func bytes(_ index: Int) -> [UInt8]? { sinks[index]?.bytes }
 }
