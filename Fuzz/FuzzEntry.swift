@@ -1,9 +1,9 @@
 // libFuzzer entry point for the PDF module. Built by fuzz.sh together with Sources/PDF and
 // Tests/PDFTests/Support/FuzzRequest.swift (the request, visible placements with hostile
-// numbers included, comes from the input's last bytes):
+// numbers included, and the appearance come from the input's last bytes):
 //   swiftc -sanitize=fuzzer,address -parse-as-library -module-name PDFFuzz ...
-// Besides "no crash", it checks that a refusal carries a documented code, and invariants of
-// successful preparations: the input is an exact prefix, the ByteRange frames the hole, the CMS
+// Every input is read as a PNG/JPEG signature image as well. Besides "no crash", it checks
+// that a refusal carries a documented code, and invariants of successful preparations: the input is an exact prefix, the ByteRange frames the hole, the CMS
 // embeds, and the output is prepared again (the whole prepare → embed → re-read path).
 import Foundation
 
@@ -17,10 +17,20 @@ let documentedCodes: Set<String> = [
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    // Every input is also an image for a visible signature (Fuzz/seeds has PNGs and JPEGs): the
+    // reader decodes it within its bounds or refuses it with its code.
+    do {
+        let image = try SignatureImage(bytes: bytes)
+        precondition(
+            (1...SignatureImage.maxSide).contains(image.width) && (1...SignatureImage.maxSide).contains(image.height))
+    } catch {
+        precondition(error.code == "PDF_BAD_VISIBLE_SIGNATURE", "image: \(error)")
+    }
     var request = PDFSignatureRequest(
         signingTime: Date(timeIntervalSince1970: 1_790_000_000), reason: "fuzz", signerName: "Fuzz",
         contentsCapacity: 64)
     request.visible = FuzzRequest.visible(bytes)
+    request.appearance = FuzzRequest.appearance(bytes)
     var prepared: PreparedPDF
     do {
         prepared = try PDFSigner.prepare(bytes, request)

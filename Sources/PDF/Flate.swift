@@ -40,12 +40,12 @@ enum Flate {
         throw PDFError.malformed("corrupt Flate stream (zlib status \(status))")
     }
 
-    static func deflate(_ input: [UInt8]) -> [UInt8] {
+    static func deflate(_ input: [UInt8], level: Int32 = Z_BEST_COMPRESSION) -> [UInt8] {
         var destLen = compressBound(uLong(input.count))
         var out = [UInt8](repeating: 0, count: Int(destLen))
         let rc = out.withUnsafeMutableBufferPointer { o in
             input.withUnsafeBufferPointer { i in
-                compress2(o.baseAddress, &destLen, i.baseAddress, uLong(i.count), Z_BEST_COMPRESSION)
+                compress2(o.baseAddress, &destLen, i.baseAddress, uLong(i.count), level)
             }
         }
         guard rc == Z_OK else { return [] }

@@ -12,10 +12,13 @@ public struct PDFSignatureRequest: Sendable {
     public var contentsCapacity: Int
     /// nil = invisible signature (widget /Rect [0 0 0 0]).
     public var visible: VisibleSignature?
+    /// What a visible signature shows (ignored for an invisible one).
+    public var appearance: SignatureAppearance
 
     public init(
         signingTime: Date, reason: String? = nil, location: String? = nil, signerName: String? = nil,
-        contentsCapacity: Int = 16_384, visible: VisibleSignature? = nil
+        contentsCapacity: Int = 16_384, visible: VisibleSignature? = nil,
+        appearance: SignatureAppearance = SignatureAppearance()
     ) {
         self.signingTime = signingTime
         self.reason = reason
@@ -23,6 +26,7 @@ public struct PDFSignatureRequest: Sendable {
         self.signerName = signerName
         self.contentsCapacity = contentsCapacity
         self.visible = visible
+        self.appearance = appearance
     }
 }
 

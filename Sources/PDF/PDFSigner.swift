@@ -34,6 +34,7 @@ public enum PDFSigner {
         guard !pages.isEmpty else { throw PDFError.empty("the document has no pages") }
         let acroForm = try document.resolveDict(catalog["AcroForm"])
         let fields = try PDFFormFields(document: document, acroForm: acroForm)
+        if request.visible != nil { try request.appearance.check() }
         let placement = try Placement.resolve(
             request.visible, document: document, pages: pages, fields: fields)
 
@@ -126,9 +127,11 @@ public enum PDFSigner {
         var height = rect[3] - rect[1]
         guard width > 0, height > 0 else { return nil }
         if rotation % 180 != 0 { swap(&width, &height) }
+        let image = request.appearance.image?.write(into: &writer)
         let ref = writer.allocate()
         let stream = AppearanceBuilder.stream(
-            width: width, height: height, signerName: request.signerName, date: request.signingTime, rotation: rotation)
+            width: width, height: height, signerName: request.signerName, date: request.signingTime, rotation: rotation,
+            appearance: request.appearance, image: image)
         writer.set(ref, .stream(stream))
         return .dict(PDFDict([("N", .ref(ref))]))
     }

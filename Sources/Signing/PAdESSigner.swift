@@ -37,14 +37,19 @@ public struct PAdESSigner: Sendable {
         _ pdf: [UInt8], parameters: SignatureParameters, client: String, at time: Date = Date(),
         timestamp: TimestampAuthority? = nil
     ) async throws -> [UInt8] {
-        let visible = try Self.visibleSignature(parameters.visibleSignature)
+        let plan = try Self.visibleSignature(
+            parameters.visibleSignature, serviceTemplate: parameters.visibleSignatureTemplate)
         let signatory = try await pipeline.signatory(for: client)
+        // The template's certificate references name the certificate that signs.
+        let appearance = plan?.appearance(
+            for: CertificateNames(certificate: signatory.identity.chain.first?.der ?? []), at: time)
         var capacity = initialCapacity(chain: signatory.identity.chain, timestamped: timestamp != nil)
         // Sized from the real chain; if the CMS still does not fit, grow once and sign again.
         for _ in 0..<2 {
             let request = PDFSignatureRequest(
                 signingTime: time, reason: parameters.reason, location: parameters.location,
-                signerName: signatory.identity.signerName, contentsCapacity: capacity, visible: visible)
+                signerName: signatory.identity.signerName, contentsCapacity: capacity, visible: plan?.placement,
+                appearance: appearance ?? SignatureAppearance())
             var prepared = try Self.prepare(pdf, request)
             let attributes = try signatory.builder.signedAttributes(
                 contentDigest: Array(try Self.digest(of: prepared)), profile: .pades)
@@ -91,55 +96,6 @@ public struct PAdESSigner: Sendable {
         guard prepared.bytes.starts(with: original) else {
             throw SigningError(
                 code: "SIGNATURE_VERIFICATION_FAILED", message: "the update does not keep the original bytes")
-        }
-    }
-
-    /// The largest page number and the largest coordinate or size (in points) a request may name:
-    /// PDF user space ends at 14,400 units (ISO 32000-1, annex C).
-    static let maxPage = 1_000_000
-    static let maxPoints = 14_400.0
-
-    /// Sign'Stash `visibleSignatureInfo` → the PDF module's placement. Every number is checked
-    /// before use: the error names the field (`position`, `area.width`, …).
-    public static func visibleSignature(_ info: VisibleSignatureInfo?) throws(SigningError) -> VisibleSignature? {
-        guard let info, let type = info.type?.uppercased() else { return nil }
-        func invalid(_ message: String) -> SigningError {
-            SigningError(code: "INVALID_VISIBLE_SIGNATURE", message: message)
-        }
-        let width = info.area?.width ?? 200
-        let height = info.area?.height ?? 50
-        for (name, size) in [("area.width", width), ("area.height", height)] where !(size > 0 && size <= maxPoints) {
-            throw invalid("\(name) must be a number of points above 0 and at most \(Int(maxPoints))")
-        }
-        switch type {
-        case "COORDINATE", "COORDINATES":
-            var values: [String: Double] = [:]
-            for pair in (info.position ?? "").split(separator: ",") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map {
-                    $0.trimmingCharacters(in: .whitespaces).lowercased()
-                }
-                if parts.count == 2, let number = Double(parts[1]) { values[parts[0]] = number }
-            }
-            guard let page = values["page"], let x = values["x"], let y = values["y"] else {
-                throw invalid("position must be \"page=N,x=X,y=Y\"")
-            }
-            guard page.rounded() == page, page >= 1, page <= Double(maxPage) else {
-                throw invalid("position: page must be a whole number from 1 to \(maxPage)")
-            }
-            guard abs(x) <= maxPoints, abs(y) <= maxPoints else {
-                throw invalid("position: x and y must be numbers of points within ±\(Int(maxPoints))")
-            }
-            return .coordinates(page: Int(page), x: x, y: y, width: width, height: height)
-        case "SIGN_FIELD":
-            guard let name = info.fieldName, !name.isEmpty else { throw invalid("SIGN_FIELD needs fieldName") }
-            return .field(name: name)
-        case "PLACEHOLDER":
-            guard let word = info.placeholder, !word.isEmpty else { throw invalid("PLACEHOLDER needs placeholder") }
-            return .placeholder(word: word, width: width, height: height)
-        case "INVISIBLE", "NONE":
-            return nil
-        default:
-            throw invalid("type: unknown visibleSignatureInfo.type \(type)")
         }
     }
 }

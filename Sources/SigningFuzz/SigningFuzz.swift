@@ -36,24 +36,46 @@ import Signing
         }
     }
 
+    /// A 2 × 2 RGBA PNG (opaque, half and fully transparent pixels): the image path, alpha included.
+    let tinyPNG =
+        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAFElEQVR4nGP4z8DwHwgbGMA0EAAAP9cIeY8TiooAAAAASUVORK5CYII="
+
     /// The job's parameters from the input's last four bytes; numbers go out of range on purpose.
     func parameters(_ bytes: [UInt8]) -> SignatureParameters {
         let tail = Array(bytes.suffix(4)) + [UInt8](repeating: 0, count: max(0, 4 - bytes.count))
         let numbers = ["1", "2", "0", "-1", "nan", "inf", "1e300", "14400", "14401", "72.5", "9223372036854775807"]
         func number(_ byte: UInt8) -> String { numbers[Int(byte) % numbers.count] }
+        let templates = [
+            "Signed by $certificate.getCommonName() ($!{certificate.getOrganization()}) on $date.get('yyyy-MM-dd')",
+            "$certificate.getSerialNumber() $certificate.unknown() ${date} $ $! ${ $date.get('", "",
+            String(repeating: "$certificate.getIssuerCommonName()", count: 60),
+        ]
         var visible: VisibleSignatureInfo?
-        switch tail[1] % 5 {
+        switch tail[1] % 6 {
         case 1:
             visible = VisibleSignatureInfo(
-                type: "COORDINATE", position: "page=\(number(tail[2])),x=\(number(tail[3])),y=\(number(tail[2] >> 4))",
-                area: .init(width: Double(number(tail[3] >> 4)), height: 50))
-        case 2: visible = VisibleSignatureInfo(type: "PLACEHOLDER", placeholder: "SIGNHERE")
-        case 3: visible = VisibleSignatureInfo(type: "SIGN_FIELD", fieldName: "Approval")
+                locationType: "COORDINATE",
+                locationValue: "page=\(number(tail[2])),x=\(number(tail[3])),y=\(number(tail[2] >> 4))",
+                area: "width=\(number(tail[3] >> 4)),height=50",
+                areaBackgroundColor: tail[2] & 1 == 0 ? "#FFEECC" : nil,
+                font: "color=#112233,size=\(number(tail[3]))")
+        case 2:
+            visible = VisibleSignatureInfo(
+                locationType: "PLACEHOLDER", locationValue: "SIGNHERE", templateType: "ONE_OFF",
+                oneOffTemplate: templates[Int(tail[2]) % templates.count])
+        case 3:
+            visible = VisibleSignatureInfo(
+                locationType: "SIGN_FIELD", locationValue: "Approval", templateType: "SERVICE_CUSTOMIZATION")
+        case 4:
+            visible = VisibleSignatureInfo(
+                locationType: "COORDINATE", locationValue: "page=1,x=10,y=10", font: "size=\(number(tail[2]))",
+                imageType: "IMAGE_PNG", imageValue: tail[3] & 1 == 0 ? tinyPNG : String(tinyPNG.dropLast(8)))
         default: break
         }
         return SignatureParameters(
             signatureType: tail[0] % 4 == 0 ? "CAdES" : "PAdES", reason: tail[0] & 16 == 0 ? nil : "fuzz (é) \\)",
-            location: tail[0] & 32 == 0 ? nil : "Lyon", visibleSignature: visible)
+            location: tail[0] & 32 == 0 ? nil : "Lyon", visibleSignature: visible,
+            visibleSignatureTemplate: tail[0] & 64 == 0 ? nil : templates[Int(tail[3]) % templates.count])
     }
 
     @_cdecl("LLVMFuzzerTestOneInput")

@@ -43,10 +43,18 @@ struct FuzzRegressionTests {
 
     /// Same checks as Fuzz/FuzzEntry.swift.
     func checkInvariants(_ bytes: [UInt8], documented: Set<String>) throws {
+        do {
+            let image = try SignatureImage(bytes: bytes)
+            #expect(image.width >= 1 && image.width <= SignatureImage.maxSide)
+            #expect(image.height >= 1 && image.height <= SignatureImage.maxSide)
+        } catch {
+            #expect(error.code == "PDF_BAD_VISIBLE_SIGNATURE", "image: \(error)")
+        }
         var request = PDFSignatureRequest(
             signingTime: Date(timeIntervalSince1970: 1_790_000_000), reason: "fuzz", signerName: "Fuzz",
             contentsCapacity: 64)
         request.visible = FuzzRequest.visible(bytes)
+        request.appearance = FuzzRequest.appearance(bytes)
         var prepared: PreparedPDF
         do {
             prepared = try PDFSigner.prepare(bytes, request)

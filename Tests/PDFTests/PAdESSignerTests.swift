@@ -67,14 +67,18 @@ struct PAdESSignerTests {
             (
                 .ghostscript,
                 VisibleSignatureInfo(
-                    type: "COORDINATE", position: "page=1,x=72,y=100", area: .init(width: 220, height: 60)),
+                    locationType: "COORDINATE", locationValue: "page=1,x=72,y=100", area: "width=220,height=60"),
                 "Signature1", [72, 100, 292, 160]
             ),
             (
-                .pyhankoIncremental, VisibleSignatureInfo(type: "SIGN_FIELD", fieldName: "Approval"), "Approval",
+                .pyhankoIncremental, VisibleSignatureInfo(locationType: "SIGN_FIELD", locationValue: "Approval"),
+                "Approval",
                 [300, 100, 500, 160]
             ),
-            (.reportlab, VisibleSignatureInfo(type: "PLACEHOLDER", placeholder: "SIGNHERE"), "Signature1", nil),
+            (
+                .reportlab, VisibleSignatureInfo(locationType: "PLACEHOLDER", locationValue: "SIGNHERE"), "Signature1",
+                nil
+            ),
         ]
         for (producer, visible, field, rect) in cases {
             let ws = try Workspace()
@@ -156,7 +160,8 @@ struct PAdESSignerTests {
         do {
             _ = try await signer.sign(
                 good,
-                parameters: .init(signatureType: "PAdES", visibleSignature: .init(type: "COORDINATE", position: "x=1")),
+                parameters: .init(
+                    signatureType: "PAdES", visibleSignature: .init(locationType: "COORDINATE", locationValue: "x=1")),
                 client: "alice")
             Issue.record("expected INVALID_VISIBLE_SIGNATURE")
         } catch let error as SigningError {

@@ -9,6 +9,16 @@ public enum Zlib {
         return out + adler32(data)
     }
 
+    /// The CRC-32 of `data` (ISO 3309, as PNG chunks and gzip use it).
+    public static func crc32(_ data: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in data {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+
     /// `prefix` (stored) followed by `zeros` zero bytes, compressed about 1000 : 1.
     public static func prefix(_ prefix: [UInt8], thenZeros zeros: Int) -> [UInt8] {
         precondition(zeros >= 1)

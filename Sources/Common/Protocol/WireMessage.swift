@@ -1,6 +1,6 @@
 import Foundation
 
-/// The gateway ⇄ signer protocol, version 2 (see docs/protocol.md).
+/// The gateway ⇄ signer protocol, version 3 (see docs/protocol.md).
 public enum WireMessage: Sendable, Equatable {
     case ready(Ready)
     case job(Job, body: [UInt8])
@@ -11,8 +11,8 @@ public enum WireMessage: Sendable, Equatable {
     case drained
     case disconnect(reason: String)
 
-    public static let tag: [UInt8] = Array("SIGNET/2".utf8)
-    public static let version = 2
+    public static let tag: [UInt8] = Array("SIGNET/3".utf8)
+    public static let version = 3
 
     public struct Ready: Codable, Sendable, Equatable {
         public var version: Int
@@ -128,16 +128,22 @@ public struct SignatureParameters: Codable, Sendable, Equatable {
     public var location: String?
     public var applyTimestamp: Bool
     public var visibleSignature: VisibleSignatureInfo?
+    /// The client service's own visible-signature text (`visibleSignatureTemplate` in
+    /// client-services-config.json), set by the gateway when `visibleSignature.templateType` is
+    /// `SERVICE_CUSTOMIZATION`: a signer does not read that file. Nil: the built-in text.
+    public var visibleSignatureTemplate: String?
 
     public init(
         signatureType: String, reason: String? = nil, location: String? = nil,
-        applyTimestamp: Bool = false, visibleSignature: VisibleSignatureInfo? = nil
+        applyTimestamp: Bool = false, visibleSignature: VisibleSignatureInfo? = nil,
+        visibleSignatureTemplate: String? = nil
     ) {
         self.signatureType = signatureType
         self.reason = reason
         self.location = location
         self.applyTimestamp = applyTimestamp
         self.visibleSignature = visibleSignature
+        self.visibleSignatureTemplate = visibleSignatureTemplate
     }
 
     /// A detached CAdES signature covers only the document's SHA-256: its job carries the
@@ -145,36 +151,6 @@ public struct SignatureParameters: Codable, Sendable, Equatable {
     public var signsDigestOnly: Bool { Self.signsDigestOnly(signatureType) }
 
     public static func signsDigestOnly(_ signatureType: String) -> Bool { signatureType.uppercased() == "CADES" }
-}
-
-/// `visibleSignatureInfo` of the client API (Sign'Stash field names).
-public struct VisibleSignatureInfo: Codable, Sendable, Equatable {
-    public var type: String?
-    public var position: String?
-    public var fieldName: String?
-    public var placeholder: String?
-    public var area: Area?
-
-    public struct Area: Codable, Sendable, Equatable {
-        public var width: Double?
-        public var height: Double?
-
-        public init(width: Double? = nil, height: Double? = nil) {
-            self.width = width
-            self.height = height
-        }
-    }
-
-    public init(
-        type: String? = nil, position: String? = nil, fieldName: String? = nil, placeholder: String? = nil,
-        area: Area? = nil
-    ) {
-        self.type = type
-        self.position = position
-        self.fieldName = fieldName
-        self.placeholder = placeholder
-        self.area = area
-    }
 }
 
 public struct WireError: Error, CustomStringConvertible, Sendable {

@@ -78,7 +78,9 @@ extension OperationsController {
         let returnSignedContent: Bool
         do {
             let (streamed, contents) = try await receive(request, kind: kind, into: incoming)
-            let admitted = try streamed.request.validated(maxDocuments: limits.maxDocuments, contents: contents)
+            let admitted = try streamed.request.validated(
+                maxDocuments: limits.maxDocuments, contents: contents,
+                visibleSignatureTemplate: auth.clients.visibleSignatureTemplate(for: clientID))
             returnSignedContent = admitted.returnSignedContent
             let now = Date()
             let operation = Operation(

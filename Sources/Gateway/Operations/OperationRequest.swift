@@ -52,8 +52,11 @@ extension OperationRequest {
     static let supportedSignatureTypes: Set<String> = ["CADES", "PADES"]
 
     /// Checks the request against what was received for each document. Every problem is a 400
-    /// with its own code.
-    func validated(maxDocuments: Int, contents: [Int: ReceivedContent]) throws(APIError) -> AdmittedRequest {
+    /// with its own code. `visibleSignatureTemplate`: the client service's own text for
+    /// `templateType: SERVICE_CUSTOMIZATION` (client-services-config.json), carried in the jobs.
+    func validated(
+        maxDocuments: Int, contents: [Int: ReceivedContent], visibleSignatureTemplate: String? = nil
+    ) throws(APIError) -> AdmittedRequest {
         guard !documents.isEmpty else { throw .badRequest("NO_DOCUMENTS", "the request has no documents") }
         guard documents.count <= maxDocuments else {
             throw .badRequest("TOO_MANY_DOCUMENTS", "an operation holds at most \(maxDocuments) documents")
@@ -77,9 +80,11 @@ extension OperationRequest {
                     "documents[\(index)].signatureInfo.signatureType '\(type)' is not supported by this version (supported: CAdES, PAdES)"
                 )
             }
+            let visible = entry.signatureInfo?.visibleSignatureInfo
+            let serviceTemplate = PAdESSigner.usesServiceTemplate(visible) ? visibleSignatureTemplate : nil
             if type.uppercased() == "PADES" {
                 do {
-                    _ = try PAdESSigner.visibleSignature(entry.signatureInfo?.visibleSignatureInfo)
+                    _ = try PAdESSigner.visibleSignature(visible, serviceTemplate: serviceTemplate)
                 } catch {
                     throw .badRequest(
                         error.code, "documents[\(index)].signatureInfo.visibleSignatureInfo.\(error.message)")
@@ -90,7 +95,7 @@ extension OperationRequest {
                 reason: entry.signatureInfo?.reason,
                 location: entry.signatureInfo?.location,
                 applyTimestamp: entry.signatureInfo?.applyTimestamp ?? false,
-                visibleSignature: entry.signatureInfo?.visibleSignatureInfo)
+                visibleSignature: visible, visibleSignatureTemplate: serviceTemplate)
             var record = DocumentRecord(
                 externalReference: request.externalReference,
                 name: request.name ?? "document-\(index + 1)",

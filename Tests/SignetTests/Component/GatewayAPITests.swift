@@ -246,17 +246,47 @@ struct GatewayAPITests {
                 #expect(response.status == .accepted, "Prefer: wait=\(wait)")
             }
             let pdf = Data("%PDF-1.4".utf8).base64EncodedString()
+            let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]).base64EncodedString()
+            let at = ["locationType": "COORDINATE", "locationValue": "page=1,x=1,y=1"]
             let cases: [([String: Any], String)] = [
-                (["type": "COORDINATE", "position": "page=1e300,x=1,y=1"], "position"),
-                (["type": "COORDINATE", "position": "page=1,x=nan,y=1"], "position"),
-                (["type": "COORDINATE", "position": "page=1,x=1,y=inf"], "position"),
-                (["type": "COORDINATE", "position": "page=0,x=1,y=1"], "position"),
-                (["type": "COORDINATE", "position": "page=1.5,x=1,y=1"], "position"),
+                (["locationType": "COORDINATE", "locationValue": "page=1e300,x=1,y=1"], "locationValue"),
+                (["locationType": "COORDINATE", "locationValue": "page=1,x=nan,y=1"], "locationValue"),
+                (["locationType": "COORDINATE", "locationValue": "page=1,x=1,y=inf"], "locationValue"),
+                (["locationType": "COORDINATE", "locationValue": "page=0,x=1,y=1"], "locationValue"),
+                (["locationType": "COORDINATE", "locationValue": "page=1.5,x=1,y=1"], "locationValue"),
+                (["locationType": "COORDINATE", "locationValue": "page=1,x=-1,y=1"], "locationValue"),
+                (["locationType": "COORDINATE", "locationValue": "x=1,y=1"], "locationValue"),
+                (["locationType": "COORDINATE"], "locationValue"),
+                (["locationValue": "page=1,x=1,y=1"], "locationType"),
+                (["locationType": "SOMEWHERE", "locationValue": "x"], "locationType"),
+                (["locationType": "PLACEHOLDER", "locationValue": "two words"], "locationValue"),
+                (["locationType": "SIGN_FIELD", "locationValue": String(repeating: "f", count: 300)], "locationValue"),
+                (at.merging(["area": "width=1e300,height=50"]) { $1 }, "area: width"),
                 (
-                    ["type": "COORDINATE", "position": "page=1,x=1,y=1", "area": ["width": 1e300, "height": 50]],
-                    "area.width"
+                    ["locationType": "PLACEHOLDER", "locationValue": "SIGN", "area": "width=10,height=-1"],
+                    "area: height"
                 ),
-                (["type": "PLACEHOLDER", "placeholder": "SIGN", "area": ["width": 10, "height": -1]], "area.height"),
+                (at.merging(["area": "155x50"]) { $1 }, "area"),
+                (at.merging(["areaBackgroundColor": "#12345"]) { $1 }, "areaBackgroundColor"),
+                (at.merging(["font": "color=#000000,size=1e9"]) { $1 }, "font"),
+                (at.merging(["font": "color=black,size=11"]) { $1 }, "font"),
+                (at.merging(["templateType": "ONE_OFF"]) { $1 }, "oneOffTemplate"),
+                (at.merging(["templateType": "OTHER"]) { $1 }, "templateType"),
+                (at.merging(["templateType": "ONE_OFF", "oneOffTemplate": "a\u{0}b"]) { $1 }, "oneOffTemplate"),
+                (
+                    at.merging(["templateType": "ONE_OFF", "oneOffTemplate": String(repeating: "x", count: 2001)]) {
+                        $1
+                    }, "oneOffTemplate"
+                ),
+                (at.merging(["imageType": "IMAGE_GIF", "imageValue": png]) { $1 }, "imageType"),
+                (at.merging(["imageType": "IMAGE_PNG"]) { $1 }, "imageValue"),
+                (at.merging(["imageType": "IMAGE_PNG", "imageValue": "%%%"]) { $1 }, "imageValue"),
+                (at.merging(["imageType": "IMAGE_PNG", "imageValue": png]) { $1 }, "imageValue"),
+                (
+                    at.merging(["imageType": "IMAGE_JPG", "imageValue": Data("GIF89a".utf8).base64EncodedString()]) {
+                        $1
+                    }, "imageValue"
+                ),
             ]
             for (visible, field) in cases {
                 let response = try await client.execute(

@@ -36,7 +36,7 @@ struct SignatureCheckTests {
     static let pades = SignatureParameters(signatureType: "PAdES", reason: "Invoice approval", location: "Lyon")
     static let visible = SignatureParameters(
         signatureType: "PAdES",
-        visibleSignature: VisibleSignatureInfo(type: "COORDINATE", position: "page=1,x=72,y=100"))
+        visibleSignature: VisibleSignatureInfo(locationType: "COORDINATE", locationValue: "page=1,x=72,y=100"))
 
     // MARK: Accepted
 

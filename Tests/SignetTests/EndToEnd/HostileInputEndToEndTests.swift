@@ -44,8 +44,8 @@ struct HostileInputEndToEndTests {
                             "signatureInfo": [
                                 "signatureType": "PAdES",
                                 "visibleSignatureInfo": [
-                                    "type": "COORDINATE", "position": position,
-                                    "area": ["width": area[0], "height": area[1]],
+                                    "locationType": "COORDINATE", "locationValue": position,
+                                    "area": "width=\(area[0]),height=\(area[1])",
                                 ],
                             ],
                         ]

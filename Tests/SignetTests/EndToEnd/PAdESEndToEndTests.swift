@@ -37,7 +37,8 @@ struct PAdESEndToEndTests {
                 "signatureInfo": [
                     "signatureType": "PAdES",
                     "visibleSignatureInfo": [
-                        "type": "COORDINATE", "position": "page=1,x=72,y=100", "area": ["width": 200, "height": 50],
+                        "locationType": "COORDINATE", "locationValue": "page=1,x=72,y=100",
+                        "area": "width=200,height=50",
                     ],
                 ],
             ])

@@ -79,7 +79,7 @@ struct IntakeTests {
     func acceptsAnyValidJSON(_ chunking: Chunking) throws {
         let body = #"""
              { "description" : "\u0063af\u00E9 \ud83d\ude00\n", "documents" : [
-              {"signatureInfo": {"visibleSignatureInfo": {"area": {"width": 155}, "nested": [[{}], [], {"base64Content": 1}]},
+              {"signatureInfo": {"visibleSignatureInfo": {"area": "width=155", "nested": [[{}], [], {"base64Content": 1}]},
                                  "signatureType": "PAdES"},
                "documentRequest": {"name": "a", "contentType": "x", "base64Content": "aGVs\/\u002Fw\u003d"}},
               {"documentRequest": {"base64Content": "aGVsbG8=", "name": "b"}, "extra": [1, -2.5e+3, true, false, null]},

@@ -11,10 +11,16 @@ struct WireMessageTests {
             clientService: "alice")
         var resent = WireMessage.Result(job: job, signed: true)
         resent.resent = true
+        var visible = job
+        visible.signature.visibleSignature = VisibleSignatureInfo(
+            locationType: "COORDINATE", locationValue: "page=1,x=70,y=100", area: "width=155,height=50",
+            areaBackgroundColor: "transparent", font: "color=#000000,size=11", templateType: "SERVICE_CUSTOMIZATION",
+            oneOffTemplate: "unused", imageType: "IMAGE_PNG", imageValue: "iVBORw0KGgo=")
+        visible.signature.visibleSignatureTemplate = "Signed by $certificate.getCommonName()"
         let messages: [WireMessage] = [
             .ready(.init(signerID: "s", credit: 4, pid: 9, host: "h")),
             .ready(.init(signerID: "s", credit: 0, pid: 9, host: "h", draining: true)),
-            .job(job, body: [1, 2, 3]),
+            .job(job, body: [1, 2, 3]), .job(visible, body: [4]),
             .result(.init(job: job, signed: false, signError: "PDF_ENCRYPTED", errorMessage: "m"), body: []),
             .result(resent, body: [7]),
             .ack(job.id), .heartbeat, .disconnect(reason: "bye"), .drained,
@@ -42,6 +48,9 @@ struct WireMessageTests {
 
     @Test func foreignFramesAreRejected() {
         #expect(throws: WireError.self) { try WireMessage.decode([Array("OTHER/9".utf8), [5], []][...]) }
+        // Version 2's visibleSignature had other fields: its peers are not spoken to.
+        #expect(WireMessage.tag == Array("SIGNET/3".utf8))
+        #expect(throws: WireError.self) { try WireMessage.decode([Array("SIGNET/2".utf8), [5], []][...]) }
         #expect(throws: WireError.self) { try WireMessage.decode([WireMessage.tag, [99], []][...]) }
         #expect(throws: WireError.self) { try WireMessage.decode([WireMessage.tag, [1], Array("not json".utf8)][...]) }
     }
