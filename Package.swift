@@ -39,6 +39,16 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // libxml2 (Debian's libxml2-dev): parsing and canonicalization for XAdES.
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .target(
+            name: "XML",
+            dependencies: ["CLibXML2"]
+        ),
         .target(
             name: "PDF",
             dependencies: ["CSignetZlib"]
@@ -56,6 +66,7 @@ let package = Package(
             dependencies: [
                 "Common",
                 "PDF",
+                "XML",
                 "CSC",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -156,12 +167,13 @@ let package = Package(
         .testTarget(
             name: "SignetTests",
             dependencies: [
-                "Common", "PDF", "Signing", "Gateway", "Signer", "TestSupport",
+                "Common", "PDF", "XML", "Signing", "Gateway", "Signer", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
-            ]
+            ],
+            exclude: ["Fixtures"]
         ),
     ]
 )

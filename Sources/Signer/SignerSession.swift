@@ -157,7 +157,8 @@ actor SignerSession: Service {
     ) {
         do {
             let signed = try await signer.sign(
-                body, parameters: job.signature, client: job.clientService ?? "", expectedDigest: job.contentDigest)
+                body, parameters: job.signature, client: job.clientService ?? "", expectedDigest: job.contentDigest,
+                contentType: job.contentType)
             return (.init(job: job, signed: true), signed)
         } catch let error as SigningError {
             let result = WireMessage.Result(

@@ -5,11 +5,12 @@ import Foundation
 /// Signs one document as its job asks, for the client service the job names, with any signing
 /// backend (docs/signing.md). Every failure is a `SigningError` with a stable code.
 ///
-/// CAdES and PAdES share one pipeline, so concurrent documents of one client are signed in
+/// CAdES, PAdES and XAdES share one pipeline, so concurrent documents of one client are signed in
 /// batches when the backend takes several digests per call.
 public struct DocumentSigner: Sendable {
     let cades: CAdESSigner
     let pades: PAdESSigner
+    let xades: XAdESSigner
     let timestampAuthority: TimestampAuthority?
 
     /// `batchDelay`: how long a signature request waits for others of the same client before
@@ -21,15 +22,17 @@ public struct DocumentSigner: Sendable {
         let pipeline = SigningPipeline(backend: backend, batchDelay: batchDelay)
         self.cades = CAdESSigner(pipeline: pipeline)
         self.pades = PAdESSigner(pipeline: pipeline)
+        self.xades = XAdESSigner(pipeline: pipeline)
         self.timestampAuthority = timestampAuthority
     }
 
     /// The signed content for `client` (a client service id): a `.p7s` for CAdES, the signed PDF
-    /// for PAdES. `expectedDigest` (hex SHA-256, as jobs carry it) is checked first; the content
-    /// is hashed once, and CAdES signs that same digest.
+    /// for PAdES, the signed XML for XAdES. `expectedDigest` (hex SHA-256, as jobs carry it) is
+    /// checked first; the content is hashed once, and CAdES signs that same digest.
+    /// `contentType`: the document's, as XAdES's `DataObjectFormat` names it.
     public func sign(
         _ content: [UInt8], parameters: SignatureParameters, client: String, expectedDigest: String? = nil,
-        at time: Date = Date()
+        contentType: String = "text/xml", at time: Date = Date()
     ) async throws -> [UInt8] {
         if content.isEmpty, parameters.signsDigestOnly, let expectedDigest {
             return try await sign(digest: expectedDigest, parameters: parameters, client: client, at: time)
@@ -46,6 +49,10 @@ public struct DocumentSigner: Sendable {
         case "PADES":
             return try await pades.sign(
                 content, parameters: parameters, client: client, at: time, timestamp: timestamp)
+        case "XADES":
+            return try await xades.sign(
+                content, parameters: parameters, client: client, contentType: contentType, at: time,
+                timestamp: timestamp)
         default:
             throw SigningError(
                 code: "UNSUPPORTED_SIGNATURE_TYPE",

@@ -132,11 +132,14 @@ public struct SignatureParameters: Codable, Sendable, Equatable {
     /// client-services-config.json), set by the gateway when `visibleSignature.templateType` is
     /// `SERVICE_CUSTOMIZATION`: a signer does not read that file. Nil: the built-in text.
     public var visibleSignatureTemplate: String?
+    /// XAdES only: the client's `advancedSignatureInfo`. Absent: the signature goes into the
+    /// document element, enveloped, with exclusive canonicalization.
+    public var advancedSignature: AdvancedSignatureInfo?
 
     public init(
         signatureType: String, reason: String? = nil, location: String? = nil,
         applyTimestamp: Bool = false, visibleSignature: VisibleSignatureInfo? = nil,
-        visibleSignatureTemplate: String? = nil
+        visibleSignatureTemplate: String? = nil, advancedSignature: AdvancedSignatureInfo? = nil
     ) {
         self.signatureType = signatureType
         self.reason = reason
@@ -144,6 +147,7 @@ public struct SignatureParameters: Codable, Sendable, Equatable {
         self.applyTimestamp = applyTimestamp
         self.visibleSignature = visibleSignature
         self.visibleSignatureTemplate = visibleSignatureTemplate
+        self.advancedSignature = advancedSignature
     }
 
     /// A detached CAdES signature covers only the document's SHA-256: its job carries the

@@ -32,4 +32,15 @@ struct Signatory: Sendable {
         }
         return verified
     }
+
+    /// `signature` as XML-DSig carries it (ECDSA as raw `r||s`, RFC 4050 / RFC 6931), once it
+    /// verifies over `digest` with the leaf certificate's key.
+    func verifiedRaw(_ signature: [UInt8], of digest: SHA256.Digest) throws(SigningError) -> [UInt8] {
+        let verified = try verified(signature, of: digest)
+        guard let raw = key.rawSignature(fromCMS: verified) else {
+            throw SigningError(
+                code: "SIGNATURE_VERIFICATION_FAILED", message: "the ECDSA signature has no raw r||s form for this key")
+        }
+        return raw
+    }
 }

@@ -27,6 +27,14 @@ struct SigningPipeline: Sendable {
         return try await Self.assemble(signedAttributes, signature: verified, by: signatory, timestamp: timestamp)
     }
 
+    /// Sign → verify for a format that carries the bare signature value (XAdES): the backend's
+    /// signature of `digest`, once it verifies with the identity's leaf key, as XML-DSig carries
+    /// it (RSA bytes; ECDSA as raw `r||s`, whatever form the backend returned).
+    func rawSignature(of digest: SHA256.Digest, by signatory: Signatory, client: String) async throws -> [UInt8] {
+        let signature = try await batcher.sign(digest, for: client)
+        return try signatory.verifiedRaw(signature, of: digest)
+    }
+
     /// What the backend signs: SHA-256 of the signed attributes' DER as a universal SET.
     static func hash(_ signedAttributes: [[UInt8]]) throws -> SHA256.Digest {
         SHA256.hash(data: try CMSBuilder.bytesToSign(signedAttributes))

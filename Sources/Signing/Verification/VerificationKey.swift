@@ -85,6 +85,30 @@ enum VerificationKey: @unchecked Sendable {
         }
     }
 
+    /// A signature as CMS carries it, as XML-DSig carries it: RSA bytes unchanged, a DER
+    /// `ECDSA-Sig-Value` as raw `r||s` of the key's size; nil if it is not one.
+    func rawSignature(fromCMS signature: [UInt8]) -> [UInt8]? {
+        switch self {
+        case .rsa: return signature
+        case .p256:
+            return (try? P256.Signing.ECDSASignature(derRepresentation: signature)).map { Array($0.rawRepresentation) }
+        case .p384:
+            return (try? P384.Signing.ECDSASignature(derRepresentation: signature)).map { Array($0.rawRepresentation) }
+        }
+    }
+
+    /// Whether `signature`, as XML-DSig carries it (RSA bytes, raw ECDSA `r||s`), signs `digest`.
+    func isValidXML(_ signature: [UInt8], digest: SHA256.Digest, algorithm: SignatureAlgorithm) -> Bool {
+        switch self {
+        case .rsa: return isValid(signature[...], digest: digest, algorithm: algorithm)
+        case .p256, .p384:
+            guard signature.count == rawECDSASize, let der = try? ECDSASignatureForm.der(fromRaw: signature) else {
+                return false
+            }
+            return isValid(der[...], digest: digest, algorithm: algorithm)
+        }
+    }
+
     /// The length of a raw `r||s` signature by this key (0 for RSA).
     private var rawECDSASize: Int {
         switch self {
