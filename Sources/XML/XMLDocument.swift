@@ -38,6 +38,7 @@ public final class XMLDocument {
         _ = initialized
         guard !bytes.isEmpty else { throw .empty("the document is empty") }
         try XMLEncoding.checkASCIICompatible(bytes)
+        try XMLEncoding.checkDeclared(XMLEncoding.declared(in: bytes))
         guard bytes.count <= Int(Int32.max) else { throw .malformed("the document is larger than 2 GiB") }
         guard let context = xmlNewParserCtxt() else { throw .malformed("libxml2 could not make a parser") }
         defer { xmlFreeParserCtxt(context) }
@@ -53,9 +54,12 @@ public final class XMLDocument {
         }
         guard let parsed, context.pointee.wellFormed != 0 else {
             if let parsed { xmlFreeDoc(parsed) }
-            throw lastError(of: context)
+            throw lastError(of: context, bytes)
         }
         let document = XMLDocument(parsed)
+        guard context.pointee.nsWellFormed != 0 else {
+            throw .malformed("the document is not namespace-well-formed (an undeclared prefix?)")
+        }
         try XMLEncoding.checkDeclared(document.declaredEncoding)
         return document
     }
@@ -98,13 +102,14 @@ public final class XMLDocument {
 
     /// The parser's last error as a Signet error: an encoding libxml2 cannot decode is
     /// `XML_UNSUPPORTED_ENCODING`, anything else `XML_MALFORMED` with libxml2's message and line.
-    private static func lastError(of context: xmlParserCtxtPtr) -> XMLError {
+    private static func lastError(of context: xmlParserCtxtPtr, _ bytes: [UInt8]) -> XMLError {
         guard let error = xmlCtxtGetLastError(context) else { return .malformed("the document is not well-formed XML") }
         let message = error.pointee.message.map { trimmed(String(cString: $0)) } ?? "not well-formed"
         if error.pointee.code == Int32(XML_ERR_UNSUPPORTED_ENCODING.rawValue) {
             return .unsupportedEncoding("libxml2 cannot decode the document: \(message)")
         }
-        if error.pointee.code == Int32(XML_ERR_DOCUMENT_EMPTY.rawValue) {
+        // libxml2 gives "document empty" also for bytes that are not XML at all ("%PDF-").
+        if error.pointee.code == Int32(XML_ERR_DOCUMENT_EMPTY.rawValue), XMLMarkup.holdsOnlyProlog(bytes) {
             return .empty("the document holds no element")
         }
         return .malformed("line \(error.pointee.line): \(message)")

@@ -34,4 +34,20 @@ enum XMLEncoding {
                 "encoding \(name) is not supported (UTF-8, US-ASCII, ISO-8859-x and Windows-125x are)")
         }
     }
+
+    /// The `encoding` pseudo-attribute of the XML declaration at the start of `bytes`, if any.
+    static func declared(in bytes: [UInt8]) -> String? {
+        var start = bytes.startIndex
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start += 3 }
+        let head = bytes[start...].prefix(256)
+        guard head.starts(with: Array("<?xml".utf8)), let end = head.firstIndex(of: UInt8(ascii: ">")) else {
+            return nil
+        }
+        let declaration = Array(head[..<end])
+        let key = Array("encoding".utf8)
+        guard let at = declaration.indices.first(where: { declaration[$0...].starts(with: key) }) else { return nil }
+        let rest = declaration[(at + key.count)...].drop { $0 == 0x20 || $0 == 0x09 || $0 == UInt8(ascii: "=") }
+        guard let quote = rest.first, quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") else { return nil }
+        return String(decoding: rest.dropFirst().prefix { $0 != quote }, as: UTF8.self)
+    }
 }

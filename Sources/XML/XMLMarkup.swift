@@ -16,6 +16,29 @@ public enum XMLMarkup {
         case emptyElement(slash: Int)
     }
 
+    /// Whether `bytes` hold nothing but white space, a byte-order mark, an XML declaration,
+    /// processing instructions and comments: a document without its element (`EMPTY_DOCUMENT`),
+    /// as opposed to bytes that are not XML at all.
+    public static func holdsOnlyProlog(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer {
+            var scanner = Scanner(bytes: $0)
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { scanner.position = 3 }
+            while scanner.position < bytes.count {
+                let byte = bytes[scanner.position]
+                if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+                    scanner.position += 1
+                } else if scanner.starts(with: "<?") {
+                    guard scanner.skip(past: "?>") else { return false }
+                } else if scanner.starts(with: "<!--") {
+                    guard scanner.skip(past: "-->") else { return false }
+                } else {
+                    return false
+                }
+            }
+            return true
+        }
+    }
+
     /// The insertion point of the element that is the `index`-th start tag (0: the document
     /// element), or nil if the bytes have fewer or are not what libxml2 accepted.
     public static func insertion(in bytes: [UInt8], elementIndex index: Int) -> Insertion? {

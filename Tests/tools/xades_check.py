@@ -3,7 +3,7 @@ signature, lxml to read back the qualifying properties.
 
 usage: xades_check.py CA_PEM LEAF_PEM FILE SIGNATURE_ID [FILE SIGNATURE_ID ...]
 Prints one JSON object per file: {"file", "signxml": "ok" | error, "signingTime",
-"certDigestMatches", "issuerSerialPresent", "timestampImprint" (hex SHA-256 of the exclusive
+"certDigestMatches", "issuerSerialPresent", "parent" (the local name of the signature's element), "timestampImprint" (hex SHA-256 of the exclusive
 canonical SignatureValue, when a SignatureTimeStamp is present), "timestampToken" (base64)}.
 """
 import base64
@@ -42,6 +42,8 @@ def check(ca, leaf, path, signature_id):
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     root = etree.fromstring(data, parser)
     signature = root.xpath("//ds:Signature[@Id=$id]", namespaces=NS, id=signature_id)[0]
+    parent = signature.getparent()
+    result["parent"] = etree.QName(parent).localname
     props = signature.find("ds:Object/xades:QualifyingProperties/xades:SignedProperties", NS)
     result["signingTime"] = props.findtext("xades:SignedSignatureProperties/xades:SigningTime", namespaces=NS)
     cert = props.find("xades:SignedSignatureProperties/xades:SigningCertificateV2/xades:Cert", NS)

@@ -81,6 +81,7 @@ enum XAdESValidators {
         var signingTime: String?
         var certDigestMatches: Bool
         var issuerSerialPresent: Bool
+        var parent: String
         var timestampImprint: String?
         var timestampToken: String?
     }
