@@ -433,6 +433,21 @@ actor SignerHub: Service {
                 return .failure(error)
             }
         }
+        if signatureType.uppercased() == "XADES" {
+            // The signature sits inside the document: the whole result is stored, and checked
+            // against the original read back from the spool.
+            let path = spool.input(id.operationID, id.document)
+            do {
+                let original = try await BlockingIO.run { try spool.read(path) }
+                try check.checkXAdES(signed: signed, original: original)
+                return .success(StoredResult(keepsInput: false, tail: signed))
+            } catch let error as SigningError {
+                return .failure(error)
+            } catch {
+                return .failure(
+                    SigningError(code: SignatureCheck.rejectionCode, message: "the document's content is gone"))
+            }
+        }
         guard signatureType.uppercased() == "PADES" else {
             return .failure(.init(code: SignatureCheck.rejectionCode, message: "unsupported type \(signatureType)"))
         }

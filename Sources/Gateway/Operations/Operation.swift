@@ -37,6 +37,7 @@ struct DocumentRecord: Codable, Sendable, Equatable {
             externalReference ?? "", name, contentType, signature.signatureType, signature.reason ?? "",
             signature.location ?? "", String(signature.applyTimestamp),
             signature.visibleSignature.map { "\($0)" } ?? "",
+            signature.advancedSignature.map { "\($0)" } ?? "",
             contentDigest,
         ].joined(separator: "\u{0}") + "\u{1}"
     }

@@ -29,6 +29,7 @@ struct OperationRequest: Decodable, Sendable {
         var location: String?
         var applyTimestamp: Bool?
         var visibleSignatureInfo: VisibleSignatureInfo?
+        var advancedSignatureInfo: AdvancedSignatureInfo?
     }
 }
 
@@ -49,7 +50,7 @@ struct ReceivedContent: Sendable {
 }
 
 extension OperationRequest {
-    static let supportedSignatureTypes: Set<String> = ["CADES", "PADES"]
+    static let supportedSignatureTypes: Set<String> = ["CADES", "PADES", "XADES"]
 
     /// Checks the request against what was received for each document. Every problem is a 400
     /// with its own code. `visibleSignatureTemplate`: the client service's own text for
@@ -72,12 +73,12 @@ extension OperationRequest {
             guard let type = entry.signatureInfo?.signatureType else {
                 throw .badRequest(
                     "MISSING_SIGNATURE_TYPE",
-                    "documents[\(index)].signatureInfo.signatureType is required (PAdES, CAdES)")
+                    "documents[\(index)].signatureInfo.signatureType is required (PAdES, CAdES, XAdES)")
             }
             guard Self.supportedSignatureTypes.contains(type.uppercased()) else {
                 throw .badRequest(
                     "UNSUPPORTED_SIGNATURE_TYPE",
-                    "documents[\(index)].signatureInfo.signatureType '\(type)' is not supported by this version (supported: CAdES, PAdES)"
+                    "documents[\(index)].signatureInfo.signatureType '\(type)' is not supported by this version (supported: CAdES, PAdES, XAdES)"
                 )
             }
             let visible = entry.signatureInfo?.visibleSignatureInfo
@@ -90,12 +91,22 @@ extension OperationRequest {
                         error.code, "documents[\(index)].signatureInfo.visibleSignatureInfo.\(error.message)")
                 }
             }
+            // XML only: ignored for PDF and CAdES (Sign'Stash), checked and carried for XAdES.
+            let advanced = type.uppercased() == "XADES" ? entry.signatureInfo?.advancedSignatureInfo : nil
+            if advanced != nil {
+                do {
+                    _ = try XAdESOptions(advanced)
+                } catch {
+                    throw .badRequest(
+                        error.code, "documents[\(index)].signatureInfo.advancedSignatureInfo.\(error.message)")
+                }
+            }
             let parameters = SignatureParameters(
                 signatureType: type,
                 reason: entry.signatureInfo?.reason,
                 location: entry.signatureInfo?.location,
                 applyTimestamp: entry.signatureInfo?.applyTimestamp ?? false,
-                visibleSignature: visible, visibleSignatureTemplate: serviceTemplate)
+                visibleSignature: visible, visibleSignatureTemplate: serviceTemplate, advancedSignature: advanced)
             var record = DocumentRecord(
                 externalReference: request.externalReference,
                 name: request.name ?? "document-\(index + 1)",

@@ -56,11 +56,13 @@ public struct SignatureCheck: Sendable {
 
     /// Throws `SIGNATURE_REJECTED` unless `signed` is a valid signature of `original` by this
     /// identity: for `CAdES` a detached CMS over `original`, for `PAdES` `original` with an
-    /// appended signature whose byte ranges cover everything but the CMS.
+    /// appended signature whose byte ranges cover everything but the CMS, for `XAdES` `original`
+    /// with one more enveloped signature (`checkXAdES`).
     public func check(signed: [UInt8], original: [UInt8], signatureType: String) throws(SigningError) {
         switch signatureType.uppercased() {
         case "CADES": try checkCAdES(signed: signed, original: original)
         case "PADES": try checkPAdES(signed: signed, original: original)
+        case "XADES": try checkXAdES(signed: signed, original: original)
         default: throw .signatureRejected("signature type \(signatureType) is unsupported")
         }
     }

@@ -81,7 +81,8 @@ struct CAdESSignerTests {
         let signer = DocumentSigner(backend: try LocalKeyBackend(keyPEM: keyPEM, chainPEM: certificatePEM))
         let cases: [([UInt8], SignatureParameters, String)] = [
             ([], .init(signatureType: "CAdES"), "EMPTY_DOCUMENT"),
-            ([1], .init(signatureType: "XAdES"), "UNSUPPORTED_SIGNATURE_TYPE"),
+            ([1], .init(signatureType: "JAdES"), "UNSUPPORTED_SIGNATURE_TYPE"),
+            ([1], .init(signatureType: "XAdES"), "XML_MALFORMED"),
             ([1], .init(signatureType: "CAdES", applyTimestamp: true), "TIMESTAMP_NOT_CONFIGURED"),
         ]
         for (content, parameters, code) in cases {

@@ -90,9 +90,17 @@ enum XAdESValidators {
     static func signxml(_ files: [(path: String, signatureID: String)], pki: XAdESPKI) async throws
         -> [SignXMLReport]
     {
+        try await signxml(files, trusting: pki.caCert, leaf: pki.leafCert)
+    }
+
+    /// The same with the trusted certificate and the signing leaf given (a self-signed identity
+    /// is both).
+    static func signxml(_ files: [(path: String, signatureID: String)], trusting ca: String, leaf: String)
+        async throws -> [SignXMLReport]
+    {
         let script = Shell.packageRoot.appendingPathComponent("Tests/tools/xades_check.py").path
         let result = try await Shell.run(
-            "python3", [script, pki.caCert, pki.leafCert] + files.flatMap { [$0.path, $0.signatureID] },
+            "python3", [script, ca, leaf] + files.flatMap { [$0.path, $0.signatureID] },
             timeout: .seconds(300))
         guard result.status == 0 else { throw ShellError.failed("xades_check.py: \(result.stderr)") }
         return try result.stdout.split(separator: "\n").map {

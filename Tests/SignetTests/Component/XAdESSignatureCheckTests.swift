@@ -1,0 +1,42 @@
+import Common
+import Foundation
+import Signing
+import TestSupport
+import Testing
+
+/// The gateway's check of a signer's XAdES result: it accepts Signet's signature by the
+/// configured identity over the job's document, and nothing else.
+@Suite(.timeLimit(.minutes(2)))
+struct XAdESSignatureCheckTests {
+    @Test func theCheckAcceptsOnlyTheRightDocumentAndIdentity() async throws {
+        let ws = try Workspace("xades-check")
+        let pki = try XAdESPKI(ws)
+        let otherWorkspace = try Workspace("xades-check-other")
+        let other = try XAdESPKI(otherWorkspace, newKey: XAdESPKI.rsa)
+        let check = try SignatureCheck(certificateChainPEM: try String(contentsOfFile: pki.chain, encoding: .utf8))
+        let original = try XAdESValidators.fixture("ubl-invoice.xml")
+        for transform in ["ENVELOPED", "XPATH", "XPATH2_FILTER"] {
+            let parameters = SignatureParameters(
+                signatureType: "XAdES", advancedSignature: AdvancedSignatureInfo(signatureTransform: transform))
+            let signed = try await XAdESInputTests.signer(pki).sign(original, parameters: parameters, client: "c")
+            try check.check(signed: signed, original: original, signatureType: "XAdES")
+
+            // Another document than the job's.
+            var changed = original
+            let digit = try #require(changed.firstIndex(of: UInt8(ascii: "4")))
+            changed[digit] = UInt8(ascii: "5")
+            #expect(throws: SigningError.self) { try check.checkXAdES(signed: signed, original: changed) }
+            // A signed document whose content was changed after signing.
+            var tampered = signed
+            let inside = try #require(tampered.firstIndex(of: UInt8(ascii: "4")))
+            tampered[inside] = UInt8(ascii: "5")
+            #expect(throws: SigningError.self) { try check.checkXAdES(signed: tampered, original: original) }
+            // Signed by another identity.
+            let foreign = try await XAdESInputTests.signer(other).sign(original, parameters: parameters, client: "c")
+            #expect(throws: SigningError.self) { try check.checkXAdES(signed: foreign, original: original) }
+            // The original itself, or garbage, holds no new signature.
+            #expect(throws: SigningError.self) { try check.checkXAdES(signed: original, original: original) }
+            #expect(throws: SigningError.self) { try check.checkXAdES(signed: Array("<x/>".utf8), original: original) }
+        }
+    }
+}
