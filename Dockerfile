@@ -15,7 +15,7 @@ FROM swift:6.3-bookworm AS build
 # The C libraries Package.swift links (CZeroMQ, GRDB's SQLite, CZlib) and pkg-config to find them.
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libzmq3-dev libsqlite3-dev zlib1g-dev pkg-config \
+        libzmq3-dev libsqlite3-dev zlib1g-dev libxml2-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Resolve the dependencies in a layer of their own: it is kept while only sources change.
@@ -36,11 +36,11 @@ RUN --mount=type=cache,target=/src/.build,id=signet-swift-build \
     && strip /out/*
 
 FROM debian:bookworm-slim
-# Run time: the C libraries (libzmq5 with CURVE, SQLite, zlib) and the CA certificates for TLS to
+# Run time: the C libraries (libzmq5 with CURVE, SQLite, zlib, libxml2) and the CA certificates for TLS to
 # the remote signing service. Nothing else: the gateway shells out to no tool but its own signer.
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libzmq5 libsqlite3-0 zlib1g ca-certificates \
+        libzmq5 libsqlite3-0 zlib1g libxml2 ca-certificates \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
     && groupadd --system --gid 10001 signet \
     && useradd --system --uid 10001 --gid signet --home-dir /nonexistent --no-create-home \

@@ -2,11 +2,11 @@
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # What building and running needs, and what the tests need on top (validators, tools).
-RUN_PACKAGES := libzmq3-dev libsqlite3-dev pkg-config openssl zlib1g-dev
-TEST_PACKAGES := $(RUN_PACKAGES) curl qpdf poppler-utils ghostscript python3-venv tinyproxy-bin haproxy docker-compose
-# Python validators nobody here wrote (pyHanko), in a venv beside the tests.
+RUN_PACKAGES := libzmq3-dev libsqlite3-dev pkg-config openssl zlib1g-dev libxml2-dev
+TEST_PACKAGES := $(RUN_PACKAGES) curl qpdf poppler-utils ghostscript python3-venv tinyproxy-bin haproxy docker-compose xmlsec1
+# Python validators nobody here wrote (pyHanko; signxml and lxml for XAdES), in a venv beside the tests.
 VENV := .venv
-PY_TEST_PACKAGES := pyhanko==0.38.0 pyhanko-cli==0.6.0 asn1crypto==1.5.1 reportlab==5.1.0 prometheus-client==0.26.0
+PY_TEST_PACKAGES := pyhanko==0.38.0 pyhanko-cli==0.6.0 asn1crypto==1.5.1 reportlab==5.1.0 prometheus-client==0.26.0 signxml==5.2.0 lxml==6.2.0
 WORK ?= ./work
 STATE ?= ./state
 PORT ?= 8080

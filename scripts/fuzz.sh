@@ -8,6 +8,18 @@ cd "$(dirname "$0")/.."
 #   scripts/fuzz.sh signing [seconds]    the whole document-signing path (Sources/SigningFuzz):
 # a release build with the fuzzer and ASan in .build-fuzz; corpus in Fuzz/corpus-signing. Leak
 # detection is off there: LeakSanitizer reports the keys the harness keeps in a Swift global.
+#   scripts/fuzz.sh xml [seconds]        the same target with every input signed as XAdES
+# (SIGNET_FUZZ_TYPE=XAdES): seeds are the XML fixtures, corpus in Fuzz/corpus-xml.
+if [ "${1:-}" = "xml" ]; then
+    SECONDS_TO_RUN=${2:-60}
+    swift build -c release --scratch-path .build-fuzz --product signing-fuzz \
+        -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+    mkdir -p Fuzz/corpus-xml Fuzz/crashes
+    SIGNET_FUZZ_TYPE=XAdES ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no exec .build-fuzz/release/signing-fuzz \
+        -max_total_time="$SECONDS_TO_RUN" -max_len=65536 -timeout=30 -rss_limit_mb=3072 -detect_leaks=0 \
+        -artifact_prefix=Fuzz/crashes/xml- -print_final_stats=1 -dict=Fuzz/xml.dict \
+        Fuzz/corpus-xml Tests/SignetTests/Fixtures/XML
+fi
 if [ "${1:-}" = "signing" ]; then
     SECONDS_TO_RUN=${2:-60}
     swift build -c release --scratch-path .build-fuzz --product signing-fuzz \

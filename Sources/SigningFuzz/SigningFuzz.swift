@@ -3,6 +3,9 @@
 // CAdES, with the job's parameters (signature type, visible placement with hostile numbers,
 // reason, location) taken from the input's last bytes. Built by `scripts/fuzz.sh signing`
 // (swift build -c release with -sanitize=fuzzer,address and -DFUZZING).
+// With SIGNET_FUZZ_TYPE=XAdES (`scripts/fuzz.sh xml`) every input is an XML document signed as
+// XAdES (libxml2 parse, DTD refusal, C14N, byte splicing), its advancedSignatureInfo chosen
+// from the input's length, so a seed's bytes stay a document.
 // Invariants: a refusal is a SigningError with a documented code; anything reported signed
 // passes the gateway's own SignatureCheck (a valid signature of this document by this identity).
 import Common
@@ -16,8 +19,26 @@ import Signing
         "EMPTY_DOCUMENT", "NOT_A_PDF", "PDF_ENCRYPTED", "PDF_TRUNCATED", "PDF_BAD_XREF", "PDF_MALFORMED",
         "PDF_TOO_COMPLEX", "PDF_FIELD_NOT_FOUND", "PDF_PLACEHOLDER_NOT_FOUND", "PDF_BAD_VISIBLE_SIGNATURE",
         "PDF_CONTENTS_TOO_SMALL", "PDF_BAD_REQUEST", "INVALID_VISIBLE_SIGNATURE", "SIGNATURE_TOO_LARGE",
-        "CONTENT_DIGEST_MISMATCH", "UNSUPPORTED_SIGNATURE_TYPE",
+        "CONTENT_DIGEST_MISMATCH", "UNSUPPORTED_SIGNATURE_TYPE", "XML_MALFORMED", "XML_DTD_FORBIDDEN",
+        "XML_UNSUPPORTED_ENCODING", "XML_SIGNATURE_LOCATION_NOT_FOUND", "INVALID_ADVANCED_SIGNATURE_INFO",
     ]
+
+    /// `XAdES`: every input is signed as XAdES (`scripts/fuzz.sh xml`).
+    let forcedType = ProcessInfo.processInfo.environment["SIGNET_FUZZ_TYPE"]
+
+    /// XAdES parameters from the input's length: each transform, canonicalization and a few
+    /// locations (present, absent, an empty-element tag, several matches).
+    func xadesParameters(_ bytes: [UInt8]) -> SignatureParameters {
+        let transforms = ["ENVELOPED", "XPATH", "XPATH2_FILTER"]
+        let canonicals = ["EXCLUSIVE", "EXCLUSIVE_WITH_COMMENTS"]
+        let locations: [String?] = [nil, "Invoice", "ext:ExtensionContent", "Missing", "cbc:Name", "a"]
+        let n = bytes.count
+        return SignatureParameters(
+            signatureType: "XAdES",
+            advancedSignature: AdvancedSignatureInfo(
+                signatureLocation: locations[(n / 6) % locations.count], signatureTransform: transforms[n % 3],
+                canonicalTransform: canonicals[(n / 3) % 2]))
+    }
 
     /// The identity, signer and check, made once per process.
     final class Harness: Sendable {
@@ -42,6 +63,7 @@ import Signing
 
     /// The job's parameters from the input's last four bytes; numbers go out of range on purpose.
     func parameters(_ bytes: [UInt8]) -> SignatureParameters {
+        if forcedType == "XAdES" { return xadesParameters(bytes) }
         let tail = Array(bytes.suffix(4)) + [UInt8](repeating: 0, count: max(0, 4 - bytes.count))
         let numbers = ["1", "2", "0", "-1", "nan", "inf", "1e300", "14400", "14401", "72.5", "9223372036854775807"]
         func number(_ byte: UInt8) -> String { numbers[Int(byte) % numbers.count] }
