@@ -50,6 +50,24 @@ def sample_pdf(size, index):
     ]
     return pdf_from_objects(objects)
 
+def sample_xml(size, index):
+    # A UBL 2.1 invoice of about `size` bytes: a header and as many invoice lines as fit.
+    head = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" '
+            'xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" '
+            'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">\n'
+            f'  <cbc:ID>BENCH-{index}</cbc:ID>\n  <cbc:IssueDate>2026-12-01</cbc:IssueDate>\n')
+    lines, n = [], 0
+    total = len(head) + 12
+    while total < size - 200:
+        n += 1
+        line = (f'  <cac:InvoiceLine><cbc:ID>{n}</cbc:ID><cbc:InvoicedQuantity unitCode="C62">{n % 97}'
+                f'</cbc:InvoicedQuantity><cac:Item><cbc:Name>Article {n} &amp; co</cbc:Name></cac:Item>'
+                f'<cac:Price><cbc:PriceAmount currencyID="EUR">{n}.50</cbc:PriceAmount></cac:Price></cac:InvoiceLine>\n')
+        lines.append(line)
+        total += len(line)
+    return (head + "".join(lines) + "</Invoice>\n").encode()
+
 def machine_limit(size):
     # ECDSA P-256 signatures per second on all cores, and SHA-256 throughput (bytes/s) on all cores.
     cores = os.cpu_count() or 1
@@ -107,6 +125,9 @@ def main():
         if args.type.upper() == "PADES":
             contents = [sample_pdf(args.size, i) for i in range(args.documents)]
             content_type = "application/pdf"
+        elif args.type.upper() == "XADES":
+            contents = [sample_xml(args.size, i) for i in range(args.documents)]
+            content_type = "application/xml"
         else:
             content = os.urandom(args.size)
             contents = [content[:-8] + i.to_bytes(8, "big") for i in range(args.documents)]
