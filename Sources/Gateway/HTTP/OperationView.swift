@@ -155,6 +155,15 @@ struct OperationView: Encodable, Sendable {
                 attributes.append(.init(attributeKey: "visibleSignatureInfo.\(key)", attributeValue: text))
             }
         }
+        if let advanced = signature.advancedSignature {
+            let fields = [
+                ("signatureLocation", advanced.signatureLocation), ("signatureTransform", advanced.signatureTransform),
+                ("canonicalTransform", advanced.canonicalTransform),
+            ]
+            for case (let key, let value?) in fields {
+                attributes.append(.init(attributeKey: "advancedSignatureInfo.\(key)", attributeValue: value))
+            }
+        }
         return attributes
     }
 }

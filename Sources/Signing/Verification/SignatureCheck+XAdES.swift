@@ -32,7 +32,9 @@ extension SignatureCheck {
             let method = signedInfo.child(ds, "CanonicalizationMethod")?.attribute("Algorithm")
                 .flatMap(Canonicalization.init(algorithm:)),
             case .exclusive = method,
-            signedInfo.child(ds, "SignatureMethod")?.attribute("Algorithm") == XAdESNames.signatureMethod(algorithm),
+            let algorithm = signedInfo.child(ds, "SignatureMethod")?.attribute("Algorithm")
+                .flatMap(XAdESNames.signatureAlgorithm(_:)),
+            key.accepts(algorithm),
             let value = signature.child(ds, "SignatureValue").flatMap({ Self.base64($0.textContent) })
         else { throw .signatureRejected("the XAdES signature lacks SignedInfo, its methods or its value") }
         let canonical: [UInt8]
@@ -51,12 +53,6 @@ extension SignatureCheck {
         guard let first = signature.child(ds, "KeyInfo")?.child(ds, "X509Data")?.child(ds, "X509Certificate"),
             Self.base64(first.textContent) == certificate.der
         else { throw .signatureRejected("KeyInfo does not carry the configured certificate first") }
-    }
-
-    /// The algorithm the configured key signs XAdES with (RSA PKCS#1 v1.5 or ECDSA).
-    private var algorithm: SignatureAlgorithm {
-        if case .rsa = key { return .rsaPKCS1SHA256 }
-        return .ecdsaSHA256
     }
 
     private func checkDocumentReference(

@@ -16,4 +16,9 @@ enum XAdESNames {
         case .ecdsaSHA256: "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
         }
     }
+
+    /// The algorithm a SignatureMethod URI names, among those Signet writes.
+    static func signatureAlgorithm(_ uri: String) -> SignatureAlgorithm? {
+        [SignatureAlgorithm.rsaPKCS1SHA256, .rsaPSSSHA256, .ecdsaSHA256].first { signatureMethod($0) == uri }
+    }
 }

@@ -68,6 +68,12 @@ struct XAdESEndToEndTests {
             let result = try await gateway.request(.GET, "/v1/operations/\(id)/result")
             let list = try #require(result.json["documentList"] as? [[String: Any]])
             #expect(list.count == 7)
+            let attributes = try #require(list[2]["documentAttributes"] as? [[String: String]])
+            #expect(
+                attributes.contains([
+                    "attributeKey": "advancedSignatureInfo.signatureTransform", "attributeValue": "XPATH",
+                ]),
+                "\(attributes)")
             #expect(list[5]["signError"] as? String == "XML_MALFORMED")
             #expect(list[6]["signError"] as? String == "XML_DTD_FORBIDDEN")
             let certificate = gateway.developmentCertificate.path
