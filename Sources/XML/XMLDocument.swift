@@ -5,8 +5,10 @@ import CLibXML2
 /// Parsing never touches the network or the file system and never expands an entity: a DOCTYPE
 /// that declares an entity (general or parameter, internal or external) or names an external DTD
 /// stops the parser at that declaration with `XML_DTD_FORBIDDEN`, before anything could be
-/// expanded or fetched. A DOCTYPE with neither (`<!DOCTYPE Invoice>`) is accepted; its default
-/// attributes are not applied (no DTD attribute defaulting), as a verifier's parser does not.
+/// expanded or fetched. An attribute default in the internal subset (`<!ATTLIST x a CDATA "v">`,
+/// `#FIXED` too) is refused the same way: Canonical XML's data model includes it, xmlsec1 and
+/// lxml leave it out, so what a signature covers would depend on the verifier. A DOCTYPE with
+/// none of these (`<!DOCTYPE Invoice>`, element declarations) is accepted.
 ///
 /// Not `Sendable`: one document belongs to one task, and its nodes are valid while it lives.
 public final class XMLDocument {
@@ -25,9 +27,10 @@ public final class XMLDocument {
     deinit { xmlFreeDoc(pointer) }
 
     /// The options every parse uses: no network, no entity substitution, no DTD loading or
-    /// defaulting, no XInclude, errors kept in the context (not printed). `XML_PARSE_HUGE` lifts
-    /// the 10 MB limit on one text node (invoices carry base64 attachments); the entity
-    /// amplification it would also relax cannot happen, as no entity may be declared.
+    /// attribute defaulting, no XInclude, errors kept in the context (not printed).
+    /// `XML_PARSE_HUGE` lifts the 10 MB limit on one text node (invoices carry base64
+    /// attachments); the entity amplification it would also relax cannot happen, as no entity
+    /// may be declared.
     static let options = Int32(
         XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
             | XML_PARSE_HUGE.rawValue)
@@ -50,7 +53,7 @@ public final class XMLDocument {
         }
         if context.pointee._private == forbiddenMarker {
             if let parsed { xmlFreeDoc(parsed) }
-            throw .dtdForbidden("the DOCTYPE declares entities or names an external DTD")
+            throw .dtdForbidden("the DOCTYPE declares entities or attribute defaults, or names an external DTD")
         }
         guard let parsed, context.pointee.wellFormed != 0 else {
             if let parsed { xmlFreeDoc(parsed) }
@@ -87,6 +90,13 @@ public final class XMLDocument {
         // Called after every DOCTYPE, with the external identifiers it named (none: nothing to load).
         sax.pointee.externalSubset = { user, _, externalID, systemID in
             if externalID != nil || systemID != nil { XMLDocument.forbid(user) }
+        }
+        sax.pointee.attributeDecl = { user, element, name, type, defaultType, defaultValue, values in
+            guard defaultValue == nil else {
+                xmlFreeEnumeration(values)
+                return XMLDocument.forbid(user)
+            }
+            xmlSAX2AttributeDecl(user, element, name, type, defaultType, defaultValue, values)
         }
         sax.pointee.internalSubset = { user, name, externalID, systemID in
             guard externalID == nil, systemID == nil else { return XMLDocument.forbid(user) }

@@ -33,13 +33,14 @@ struct DocumentRecord: Codable, Sendable, Equatable {
 
     /// Everything that makes two document requests the same request.
     var fingerprintText: String {
-        [
+        // advancedSignatureInfo only when present: requests without it keep the fingerprints
+        // operations stored before XAdES have.
+        ([
             externalReference ?? "", name, contentType, signature.signatureType, signature.reason ?? "",
             signature.location ?? "", String(signature.applyTimestamp),
             signature.visibleSignature.map { "\($0)" } ?? "",
-            signature.advancedSignature.map { "\($0)" } ?? "",
-            contentDigest,
-        ].joined(separator: "\u{0}") + "\u{1}"
+        ] + (signature.advancedSignature.map { ["\($0)"] } ?? []) + [contentDigest])
+        .joined(separator: "\u{0}") + "\u{1}"
     }
 }
 

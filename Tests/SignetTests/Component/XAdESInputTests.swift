@@ -66,8 +66,10 @@ struct XAdESInputTests {
         "<!DOCTYPE x SYSTEM \"http://127.0.0.1:9/x.dtd\"><x/>",
         "<!DOCTYPE x PUBLIC \"-//X//DTD X//EN\" \"x.dtd\"><x/>",
         "<!DOCTYPE x [<!ENTITY pic SYSTEM \"pic.png\" NDATA png><!NOTATION png SYSTEM \"image/png\">]><x/>",
+        "<!DOCTYPE x [<!ATTLIST x a CDATA \"default\">]><x/>",
+        "<!DOCTYPE x [<!ATTLIST x a CDATA #FIXED \"fixed\">]><x/>",
     ])
-    func entitiesAndExternalDTDsAreForbidden(xml: String) async {
+    func entitiesAttributeDefaultsAndExternalDTDsAreForbidden(xml: String) async {
         #expect(await Self.code(of: xml) == "XML_DTD_FORBIDDEN", "\(xml)")
     }
 
@@ -100,6 +102,40 @@ struct XAdESInputTests {
         let id = try #require(XAdESValidators.signatureID(in: signed))
         let verified = try await XAdESValidators.xmlsec(ws.path("signed.xml"), trusted: pki.caCert, signatureID: id)
         #expect(verified.status == 0, "\(verified.output)")
+    }
+
+    /// Markup that holds `<`, `>` or `/>` where no tag is (quoted values, comments, CDATA,
+    /// processing instructions, the internal subset) does not mislead the byte scanner: the
+    /// signature lands before the right end tag, every other byte stays, xmlsec1 verifies it.
+    @Test func trickyMarkupDoesNotMisleadTheSplice() async throws {
+        let ws = try Workspace("xades-tricky")
+        let pki = try XAdESPKI(ws)
+        let signer = try Self.signer(pki)
+        let xml = """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <!DOCTYPE r [<!ELEMENT r ANY><!-- ]> <r> --><?in-subset ]> ?><!ATTLIST r c CDATA #IMPLIED d (x|y) #IMPLIED>]>
+            <r a='1 > 0 &lt;/r>' b="/>"><!-- <r></r> --><![CDATA[</r><x/>]]><?pi </r> ?><r/><t x="a/>"/><s>
+            <r>nested</r></s><empty/></r>
+            <!-- after </r> -->
+            """
+        for location in ["r", "s", "empty"] {
+            let signed = try await signer.sign(
+                Array(xml.utf8),
+                parameters: SignatureParameters(
+                    signatureType: "XAdES", advancedSignature: AdvancedSignatureInfo(signatureLocation: location)),
+                client: "c")
+            #expect(XAdESValidators.keepsBytes(of: Array(xml.utf8), in: signed), "\(location)")
+            let path = ws.path("tricky-\(location).xml")
+            try Data(signed).write(to: URL(fileURLWithPath: path))
+            let id = try #require(XAdESValidators.signatureID(in: signed))
+            let verified = try await XAdESValidators.xmlsec(path, trusted: pki.caCert, signatureID: id)
+            #expect(verified.status == 0, "\(location): \(verified.output)")
+            let text = String(decoding: signed, as: UTF8.self)
+            let expected = [
+                "r": "</ds:Signature></r>\n<!-- after", "s": "</ds:Signature></s>", "empty": "<empty><ds:Signature",
+            ]
+            #expect(text.contains(try #require(expected[location])), "\(location): \(text)")
+        }
     }
 
     @Test func unknownAdvancedSignatureInfoIsRefused() async {
