@@ -97,7 +97,8 @@ extension XMLDocument {
             }
             let closed = xmlOutputBufferClose(buffer)
             guard written >= 0, closed >= 0 else {
-                throw .malformed("libxml2 could not canonicalize the document")
+                // Canonical XML refuses relative namespace URIs (`xmlns="invoice"`), as libxml2 does.
+                throw .malformed("the document cannot be canonicalized (a relative namespace URI?)")
             }
         }
     }

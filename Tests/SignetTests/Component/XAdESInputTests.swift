@@ -41,6 +41,7 @@ struct XAdESInputTests {
         ("<a x='1' x='2'/>", "XML_MALFORMED"),
         ("<p:a/>", "XML_MALFORMED"),
         ("<a>&undeclared;</a>", "XML_MALFORMED"),
+        ("<a xmlns=\"relative/ns\"><b/></a>", "XML_MALFORMED"),
         ("   \n", "EMPTY_DOCUMENT"),
         ("<?xml version=\"1.0\"?>", "EMPTY_DOCUMENT"),
         ("<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><a/>", "XML_UNSUPPORTED_ENCODING"),
