@@ -20,6 +20,22 @@ extension XMLDocument {
         return found
     }
 
+    /// The position of `element` among all elements in document order (the document element is
+    /// 0), as `XMLMarkup` counts start tags.
+    public func position(of element: XMLNode) -> Int? {
+        var index = 0
+        var found: Int?
+        walkElements { node in
+            if node == element.pointer {
+                found = index
+                return false
+            }
+            index += 1
+            return true
+        }
+        return found
+    }
+
     /// The elements with this namespace and local name, in document order.
     public func elements(_ namespace: String, _ localName: String) -> [XMLNode] {
         var matches: [XMLNode] = []

@@ -42,9 +42,23 @@ public enum XMLMarkup {
     /// The insertion point of the element that is the `index`-th start tag (0: the document
     /// element), or nil if the bytes have fewer or are not what libxml2 accepted.
     public static func insertion(in bytes: [UInt8], elementIndex index: Int) -> Insertion? {
+        guard let element = locate(in: bytes, elementIndex: index) else { return nil }
+        if let endTag = element.endTag { return .beforeEndTag(endTag) }
+        return .emptyElement(slash: element.end - 2)
+    }
+
+    /// The bytes of the `index`-th element, from the `<` of its start tag to the `>` of its end
+    /// tag (or of its empty-element tag).
+    public static func span(in bytes: [UInt8], elementIndex index: Int) -> Range<Int>? {
+        locate(in: bytes, elementIndex: index).map { $0.start..<$0.end }
+    }
+
+    /// Where the `index`-th element's start tag begins, where its end tag begins (nil for an
+    /// empty-element tag) and where the element ends.
+    static func locate(in bytes: [UInt8], elementIndex index: Int) -> (start: Int, endTag: Int?, end: Int)? {
         bytes.withUnsafeBufferPointer {
             var scanner = Scanner(bytes: $0)
-            return scanner.insertion(elementIndex: index)
+            return scanner.locate(elementIndex: index)
         }
     }
 }
@@ -55,10 +69,10 @@ private struct Scanner {
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
-    mutating func insertion(elementIndex index: Int) -> XMLMarkup.Insertion? {
+    mutating func locate(elementIndex index: Int) -> (start: Int, endTag: Int?, end: Int)? {
         var seen = 0
-        // Depth inside the target element, once found.
-        var depth: Int?
+        // The target's start, and the depth inside it, once found.
+        var found: (start: Int, depth: Int)?
         while let tagStart = next(UInt8(ascii: "<")) {
             position = tagStart
             if starts(with: "<!--") {
@@ -71,17 +85,17 @@ private struct Scanner {
                 guard skipDeclaration() else { return nil }
             } else if starts(with: "</") {
                 guard skipTag() != nil else { return nil }
-                if let current = depth {
-                    if current == 1 { return .beforeEndTag(tagStart) }
-                    depth = current - 1
+                if let target = found {
+                    if target.depth == 1 { return (target.start, tagStart, position) }
+                    found = (target.start, target.depth - 1)
                 }
             } else {
                 guard let isEmpty = skipTag() else { return nil }
-                if let current = depth {
-                    if !isEmpty { depth = current + 1 }
+                if let target = found {
+                    if !isEmpty { found = (target.start, target.depth + 1) }
                 } else if seen == index {
-                    if isEmpty { return .emptyElement(slash: position - 2) }
-                    depth = 1
+                    if isEmpty { return (tagStart, nil, position) }
+                    found = (tagStart, 1)
                 } else {
                     seen += 1
                 }

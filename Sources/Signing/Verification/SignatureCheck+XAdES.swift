@@ -6,25 +6,43 @@ extension SignatureCheck {
     /// Throws `SIGNATURE_REJECTED` unless `signed` is `original` with one more XAdES signature
     /// by this identity (Signet's, `signet-…-signature`) that verifies: its `SignedInfo` is
     /// signed by the configured key under its canonicalization, its document reference digests
-    /// both the signed document as a verifier sees it and the original (so nothing else of the
-    /// document changed), its `SignedProperties` digest holds, and they name the configured
-    /// certificate, which `KeyInfo` carries first.
+    /// the signed document as a verifier sees it, which is the original (the signed bytes are
+    /// the original with the signature's inserted, or the original's own digest matches), its
+    /// `SignedProperties` digest holds, and they name the configured certificate, which `KeyInfo`
+    /// carries first.
     public func checkXAdES(signed: [UInt8], original: [UInt8]) throws(SigningError) {
         let document: XMLDocument
-        let originalDocument: XMLDocument
         do {
             document = try XMLDocument.parse(signed)
-            originalDocument = try XMLDocument.parse(original)
         } catch {
-            throw .signatureRejected("the signed or the original XML does not parse: \(error.message)")
+            throw .signatureRejected("the signed XML does not parse: \(error.message)")
         }
-        let earlier = Set(originalDocument.elements(XAdESNames.ds, "Signature").compactMap { $0.attribute("Id") })
-        let added = document.elements(XAdESNames.ds, "Signature").filter {
+        let candidates = document.elements(XAdESNames.ds, "Signature").filter {
             guard let id = $0.attribute("Id") else { return false }
-            return id.hasPrefix("signet-") && id.hasSuffix("-signature") && !earlier.contains(id)
+            return id.hasPrefix("signet-") && id.hasSuffix("-signature")
         }
-        guard added.count == 1, let signature = added.first, let id = signature.attribute("Id") else {
-            throw .signatureRejected("the result holds \(added.count) new Signet signatures, not one")
+        // Usually the signed bytes are the original with the signature's bytes inserted: then
+        // the original needs no parse (its digest is the signed document's without the
+        // signature). Otherwise (an empty-element tag was opened) the original is parsed and its
+        // digest compared too.
+        var signature = candidates.first { Self.isSpliced($0, into: original, signed: signed) }
+        var originalDocument: XMLDocument?
+        if signature == nil {
+            do {
+                originalDocument = try XMLDocument.parse(original)
+            } catch {
+                throw .signatureRejected("the original XML does not parse: \(error.message)")
+            }
+            let earlier = Set(
+                originalDocument?.elements(XAdESNames.ds, "Signature").compactMap { $0.attribute("Id") } ?? [])
+            let added = candidates.filter { !earlier.contains($0.attribute("Id") ?? "") }
+            guard added.count == 1 else {
+                throw .signatureRejected("the result holds \(added.count) new Signet signatures, not one")
+            }
+            signature = added.first
+        }
+        guard let signature, let id = signature.attribute("Id") else {
+            throw .signatureRejected("the result holds no new Signet signature")
         }
         let prefix = String(id.dropLast("-signature".count))
         let ds = XAdESNames.ds
@@ -48,15 +66,28 @@ extension SignatureCheck {
         }
         let references = signedInfo.childElements.filter { $0.localName == "Reference" && $0.namespaceURI == ds }
         guard references.count == 2 else { throw .signatureRejected("SignedInfo has \(references.count) references") }
-        try checkDocumentReference(references[0], signature: signature, document: document, original: originalDocument)
+        try checkDocumentReference(
+            references[0], signature: signature, document: document, original: originalDocument)
         try checkPropertiesReference(references[1], signedProperties: "\(prefix)-signed-properties", in: signature)
         guard let first = signature.child(ds, "KeyInfo")?.child(ds, "X509Data")?.child(ds, "X509Certificate"),
             Self.base64(first.textContent) == certificate.der
         else { throw .signatureRejected("KeyInfo does not carry the configured certificate first") }
     }
 
+    /// Whether `signed` is `original` with exactly the bytes of `signature` inserted.
+    static func isSpliced(_ signature: XMLNode, into original: [UInt8], signed: [UInt8]) -> Bool {
+        guard let index = signature.document.position(of: signature),
+            let span = XMLMarkup.span(in: signed, elementIndex: index),
+            signed.count - span.count == original.count
+        else { return false }
+        return signed[..<span.lowerBound].elementsEqual(original[..<span.lowerBound])
+            && signed[span.upperBound...].elementsEqual(original[span.lowerBound...])
+    }
+
+    /// `original`: the parsed original, when the signed bytes are not the original with the
+    /// signature inserted, so its digest is compared too.
     private func checkDocumentReference(
-        _ reference: XMLNode, signature: XMLNode, document: XMLDocument, original: XMLDocument
+        _ reference: XMLNode, signature: XMLNode, document: XMLDocument, original: XMLDocument?
     ) throws(SigningError) {
         let ds = XAdESNames.ds
         let transforms = reference.child(ds, "Transforms")?.childElements.compactMap { $0.attribute("Algorithm") } ?? []
@@ -73,7 +104,7 @@ extension SignatureCheck {
             guard try XAdESSigner.digestOfDocument(document, options: options, excluding: signature) == expected else {
                 throw SigningError.signatureRejected("the document reference's digest does not match the signed XML")
             }
-            guard try XAdESSigner.digestOfDocument(original, options: options, excluding: nil) == expected else {
+            if let original, try XAdESSigner.digestOfDocument(original, options: options, excluding: nil) != expected {
                 throw SigningError.signatureRejected("the signed XML does not hold the original document")
             }
         } catch let error as SigningError {
