@@ -139,6 +139,35 @@ struct XAdESInputTests {
         }
     }
 
+    /// A Signet signature made with `XPATH` leaves every signature out of its digest: a second
+    /// signature added later (here another Signet one) does not break it, and xmlsec1 verifies
+    /// both; one made with `ENVELOPED` is broken by it, as XML-DSig says.
+    @Test func anXPathSignatureSurvivesASecondSignature() async throws {
+        let ws = try Workspace("xades-second")
+        let pki = try XAdESPKI(ws)
+        let signer = try Self.signer(pki)
+        let original = try XAdESValidators.fixture("cii-invoice.xml")
+        for (transform, firstStaysValid) in [("XPATH", true), ("XPATH2_FILTER", true), ("ENVELOPED", false)] {
+            let parameters = SignatureParameters(
+                signatureType: "XAdES", advancedSignature: AdvancedSignatureInfo(signatureTransform: transform))
+            let once = try await signer.sign(
+                original, parameters: parameters, client: "c", at: Date(timeIntervalSince1970: 1_796_126_400))
+            let twice = try await signer.sign(
+                once, parameters: parameters, client: "c", at: Date(timeIntervalSince1970: 1_796_130_000))
+            let first = try #require(XAdESValidators.signatureID(in: once))
+            let path = ws.path("twice-\(transform).xml")
+            try Data(twice).write(to: URL(fileURLWithPath: path))
+            let text = String(decoding: twice, as: UTF8.self)
+            let ids = Set(
+                text.matches(of: #/Id="(signet-[0-9a-f]{16}-signature)"/#).map { String($0.output.1) })
+            #expect(ids.count == 2 && ids.contains(first), "\(ids)")
+            for id in ids {
+                let verified = try await XAdESValidators.xmlsec(path, trusted: pki.caCert, signatureID: id)
+                #expect((verified.status == 0) == (id != first || firstStaysValid), "\(transform) \(id)")
+            }
+        }
+    }
+
     @Test func unknownAdvancedSignatureInfoIsRefused() async {
         let xml = "<a/>"
         #expect(

@@ -39,7 +39,7 @@ struct XAdESSignerTests {
     static let canonicals = ["EXCLUSIVE", "EXCLUSIVE_WITH_COMMENTS"]
     static let signingTime = Date(timeIntervalSince1970: 1_796_126_400)  // 2026-12-01T12:00:00Z
 
-    @Test(arguments: [XAdESPKI.p256, XAdESPKI.rsa])
+    @Test(arguments: [XAdESPKI.p256, XAdESPKI.rsa, ["ec", "-pkeyopt", "ec_paramgen_curve:P-384"]])
     func everyFixtureAndTransformPassesTheValidators(key: [String]) async throws {
         let ws = try Workspace("xades")
         let pki = try XAdESPKI(ws, newKey: key)
