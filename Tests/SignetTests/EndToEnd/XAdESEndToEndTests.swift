@@ -113,6 +113,58 @@ struct XAdESEndToEndTests {
         try await gateway.stop()
     }
 
+    /// `applyTimestamp: true` through the service: XAdES B-T from `--tsa-url`, its token over
+    /// the canonical SignatureValue (lxml's) verified by openssl ts.
+    @Test func applyTimestampThroughTheServiceMakesBT() async throws {
+        let tsa = try TimestampServer()
+        defer { tsa.stop() }
+        let gateway = try GatewayProcess(localSigners: 1, extraArguments: ["--tsa-url", tsa.url])
+        try await gateway.waitUntilReady(signers: 1)
+        let ws = try Workspace()
+        do {
+            let body = try JSONSerialization.data(withJSONObject: [
+                "externalReference": "xades-bt-1", "description": "B-T",
+                "documents": [
+                    [
+                        "documentRequest": [
+                            "name": "saft.xml", "contentType": "text/xml",
+                            "base64Content": Data(try XAdESValidators.fixture("saft-pt.xml")).base64EncodedString(),
+                        ],
+                        "signatureInfo": ["signatureType": "XAdES", "applyTimestamp": true],
+                    ]
+                ],
+            ])
+            let started = try await gateway.request(
+                .POST, "/v1/operations", body: body, headers: [("Prefer", "wait=60")])
+            let id = try #require(started.json.operationID)
+            let raw = try await gateway.request(.GET, "/v1/operations/\(id)/documents/0")
+            #expect(raw.status == 200)
+            let path = ws.path("bt.xml")
+            try raw.body.write(to: URL(fileURLWithPath: path))
+            let certificate = gateway.developmentCertificate.path
+            let signatureID = try #require(XAdESValidators.signatureID(in: [UInt8](raw.body)))
+            let xmlsec = try await XAdESValidators.xmlsec(path, trusted: certificate, signatureID: signatureID)
+            #expect(xmlsec.status == 0, "\(xmlsec.output)")
+            let report = try #require(
+                try await XAdESValidators.signxml([(path, signatureID)], trusting: certificate, leaf: certificate).first
+            )
+            #expect(report.signxml == "ok", "\(report.signxml)")
+            let imprint = try #require(report.timestampImprint)
+            let token = try #require(report.timestampToken.flatMap { Data(base64Encoded: $0) })
+            try token.write(to: ws.url("token.der"))
+            let checked = try await Shell.run(
+                "openssl",
+                [
+                    "ts", "-verify", "-token_in", "-in", ws.path("token.der"), "-digest", imprint,
+                    "-CAfile", tsa.certificate.path, "-untrusted", tsa.certificate.path,
+                ])
+            #expect(checked.status == 0 && checked.stdout.contains("Verification: OK"), "\(checked.output)")
+        } catch {
+            Issue.record("\(error)\n\(gateway.log())")
+        }
+        try await gateway.stop()
+    }
+
     @Test func badAdvancedSignatureInfoIsABadRequest() async throws {
         let gateway = try GatewayProcess(localSigners: 1)
         try await gateway.waitUntilReady(signers: 1)
