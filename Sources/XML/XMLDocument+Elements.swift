@@ -58,6 +58,22 @@ extension XMLDocument {
         return matches.count == 1 ? matches[0] : nil
     }
 
+    /// The deepest element's depth (the document element is 1), counted without recursion.
+    func depth() -> Int {
+        var deepest = 0
+        walkElements { node in
+            var depth = 0
+            var current: xmlNodePtr? = node
+            while let here = current, nodeType(here) == XML_ELEMENT_NODE {
+                depth += 1
+                current = nodeParent(here)
+            }
+            deepest = max(deepest, depth)
+            return deepest <= XMLDocument.maxDepth
+        }
+        return deepest
+    }
+
     /// Visits every element in document order (pre-order, without recursion: depth is the
     /// input's to choose) until `visit` returns false.
     func walkElements(_ visit: (xmlNodePtr) -> Bool) {

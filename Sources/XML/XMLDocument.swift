@@ -64,8 +64,16 @@ public final class XMLDocument {
             throw .malformed("the document is not namespace-well-formed (an undeclared prefix?)")
         }
         try XMLEncoding.checkDeclared(document.declaredEncoding)
+        // `XML_PARSE_HUGE` also lifts libxml2's nesting limit, and canonicalization recurses
+        // once per level: the usual limit is put back here.
+        guard document.depth() <= maxDepth else {
+            throw .malformed("elements nest deeper than \(maxDepth) levels")
+        }
         return document
     }
+
+    /// libxml2's own nesting limit without `XML_PARSE_HUGE` (what xmlsec1 and lxml accept).
+    public static let maxDepth = 256
 
     /// The encoding the prolog declares, as written; nil when none is declared (UTF-8).
     public var declaredEncoding: String? {

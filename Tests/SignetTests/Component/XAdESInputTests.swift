@@ -53,6 +53,17 @@ struct XAdESInputTests {
         #expect(actual == code, "\(xml): \(actual ?? "signed")")
     }
 
+    /// Deep nesting: `XML_PARSE_HUGE` lifts libxml2's limit, and canonicalization recurses per
+    /// level, so Signet puts the usual 256 back; 100,000 levels are refused quickly, no crash.
+    @Test func deepNestingIsRefusedBeyondTheUsualLimit() async {
+        let fine = String(repeating: "<a>", count: 256) + String(repeating: "</a>", count: 256)
+        #expect(await Self.code(of: fine) == nil)
+        let deeper = String(repeating: "<a>", count: 257) + String(repeating: "</a>", count: 257)
+        #expect(await Self.code(of: deeper) == "XML_MALFORMED")
+        let deepest = String(repeating: "<a>", count: 100_000) + String(repeating: "</a>", count: 100_000)
+        #expect(await Self.code(of: deepest) == "XML_MALFORMED")
+    }
+
     @Test func emptyAndUTF16InputsHaveTheirCodes() async {
         #expect(await Self.code(of: [UInt8]()) == "EMPTY_DOCUMENT")
         let utf16: [UInt8] = [0xFF, 0xFE] + Array("<a/>".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
