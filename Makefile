@@ -6,7 +6,7 @@ RUN_PACKAGES := libzmq3-dev libsqlite3-dev pkg-config openssl zlib1g-dev
 TEST_PACKAGES := $(RUN_PACKAGES) curl qpdf poppler-utils ghostscript python3-venv tinyproxy-bin haproxy docker-compose
 # Python validators nobody here wrote (pyHanko), in a venv beside the tests.
 VENV := .venv
-PY_TEST_PACKAGES := pyhanko==0.38.0 pyhanko-cli==0.6.0 asn1crypto==1.5.1 reportlab==5.1.0 prometheus-client==0.26.0
+PY_TEST_PACKAGES := pyhanko==0.38.0 pyhanko-cli==0.6.0 asn1crypto==1.5.1 reportlab==5.1.0 prometheus-client==0.26.0 schemathesis==4.32.5 openapi-python-client==0.29.1
 WORK ?= ./work
 STATE ?= ./state
 PORT ?= 8080
