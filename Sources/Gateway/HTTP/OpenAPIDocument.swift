@@ -774,5 +774,6 @@ enum OpenAPIDocument {
                   items: { type: object }
                 signingIdentity: { type: object }
                 remoteSigning: { type: object }
+
         """#
 }
