@@ -238,6 +238,26 @@ struct OperationsController: Sendable {
         return try .json(value, status: status, headers: headers)
     }
 
+    /// An operation's view, written without `JSONEncoder` (OperationView+JSON.swift).
+    func json(
+        _ view: OperationView, status: HTTPResponse.Status, location id: String? = nil, retryAfter: Bool = false
+    ) -> Response {
+        json(bytes: view.jsonBytes(), status: status, location: id, retryAfter: retryAfter)
+    }
+
+    func json(_ views: [OperationView], status: HTTPResponse.Status) -> Response {
+        json(bytes: OperationView.jsonBytes(of: views), status: status)
+    }
+
+    private func json(
+        bytes: [UInt8], status: HTTPResponse.Status, location id: String? = nil, retryAfter: Bool = false
+    ) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let id { headers[.location] = advertised.url("/v1/operations/\(id)") }
+        if retryAfter { headers[.retryAfter] = "1" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
     /// `Prefer: wait=N` (RFC 7240).
     static func preferredWait(_ headers: HTTPFields) -> Duration? {
         for value in headers[values: .prefer] {
