@@ -133,12 +133,12 @@ struct OperationView: Encodable, Sendable {
         }
     }
 
-    /// `visibleSignatureInfo`'s fields in the order of their names.
-    static let visibleFields: [(String, KeyPath<VisibleSignatureInfo, String?> & Sendable)] = [
+    /// `visibleSignatureInfo`'s fields in the order of their names, with their attribute keys.
+    static let visibleFields: [(key: String, field: KeyPath<VisibleSignatureInfo, String?> & Sendable)] = [
         ("area", \.area), ("areaBackgroundColor", \.areaBackgroundColor), ("font", \.font),
         ("imageType", \.imageType), ("imageValue", \.imageValue), ("locationType", \.locationType),
         ("locationValue", \.locationValue), ("oneOffTemplate", \.oneOffTemplate), ("templateType", \.templateType),
-    ]
+    ].map { ("visibleSignatureInfo." + $0.0, $0.1) }
 
     /// The attributes a signature was asked with, flattened to Sign'Stash's key/value pairs:
     /// `reason`, `location`, `applyTimestamp`, and each `visibleSignatureInfo.FIELD` given.
@@ -155,8 +155,8 @@ struct OperationView: Encodable, Sendable {
             for (key, field) in Self.visibleFields {
                 guard let value = visible[keyPath: field] else { continue }
                 // Images are data, not attributes: their presence is enough.
-                let text = key == "imageValue" ? "(\(value.utf8.count) base64 characters)" : value
-                attributes.append(.init(attributeKey: "visibleSignatureInfo.\(key)", attributeValue: text))
+                let text = field == \.imageValue ? "(\(value.utf8.count) base64 characters)" : value
+                attributes.append(.init(attributeKey: key, attributeValue: text))
             }
         }
         return attributes
