@@ -593,7 +593,7 @@ def plot(report, path):
     except ImportError:
         return "matplotlib is not installed (make bench installs it in .venv)"
     keys = [k for k in KEYS if any(c["key"] == k for c in report["cases"])]
-    figure, axes = plt.subplots(1, len(keys), figsize=(6.4 * len(keys), 5.2), squeeze=False)
+    figure, axes = plt.subplots(1, len(keys), figsize=(6.4 * len(keys), 6.2), squeeze=False)
     for axis, key in zip(axes[0], keys):
         cases = [c for c in report["cases"] if c["key"] == key]
         sizes = sorted({c["size"] for c in cases})
@@ -621,7 +621,7 @@ def plot(report, path):
         axis.set_xlabel("document size"); axis.set_ylabel("documents/s")
         axis.set_title(f"{KEYS[key]['label']}, {report['machine']['cores']} cores")
         axis.grid(True, which="major", alpha=0.3)
-        axis.legend(fontsize=8)
+        axis.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
     load = report["load_at_start"]
     figure.suptitle(f"Signet {report['commit'] or ''} — make bench, {report['date']} (load at start {load[0]:.2f})", fontsize=10)
     figure.tight_layout()
@@ -683,35 +683,32 @@ def main():
     try:
         if args.remote_latency_ms is not None:
             run.start_simulator()
-        documents = {}
-        def contents_for(signature_type, size):
-            if (signature_type, size) not in documents:
-                count = args.documents or max(10, min(2500, round(matrix["payload"] / size)))
-                documents[(signature_type, size)] = sample_documents(signature_type, size, count)
-            return documents[(signature_type, size)]
-        for key in keys:
-            for signature_type in types:
-                for size in sizes:
-                    for intake in intakes:
-                        case = signet_case(run, key, signature_type, intake, size, contents_for(signature_type, size), rounds)
-                        print(json.dumps(case), flush=True)
-                        report["cases"].append(case)
-        documents.clear()
-        if not args.no_wrk:
-            report["status_latency"] = status_latency(run, "p256" if "p256" in keys else keys[0], matrix["wrk_seconds"])
-            print(json.dumps({"status_latency": report["status_latency"]}), flush=True)
         if args.no_pyhanko:
             report["pyhanko_skipped"] = "--no-pyhanko"
         elif report["pyhanko"] is None:
             report["pyhanko_skipped"] = "pyHanko is not installed in this Python (make bench runs in .venv)"
-        else:
-            for key in keys:
-                for signature_type in types:
-                    for size in sizes:
-                        count = max(4 * cores, round(matrix["pyhanko_payload"] / size))
-                        case = pyhanko_case(run, key, signature_type, size, sample_documents(signature_type, size, count), cores)
-                        print(json.dumps({"pyhanko": case}), flush=True)
-                        report["pyhanko_cases"].append(case)
+        # Per type and size one set of documents: every key and intake of Signet, then pyHanko on
+        # the first of the same documents.
+        for signature_type in types:
+            for size in sizes:
+                count = args.documents or max(10, min(2500, round(matrix["payload"] / size)))
+                contents = sample_documents(signature_type, size, count)
+                for key in keys:
+                    for intake in intakes:
+                        case = signet_case(run, key, signature_type, intake, size, contents, rounds)
+                        print(json.dumps(case), flush=True)
+                        report["cases"].append(case)
+                if report.get("pyhanko_skipped"):
+                    continue
+                reference_count = min(count, max(4 * cores, round(matrix["pyhanko_payload"] / size)))
+                for key in keys:
+                    case = pyhanko_case(run, key, signature_type, size, contents[:reference_count], cores)
+                    print(json.dumps({"pyhanko": case}), flush=True)
+                    report["pyhanko_cases"].append(case)
+                del contents
+        if not args.no_wrk:
+            report["status_latency"] = status_latency(run, "p256" if "p256" in keys else keys[0], matrix["wrk_seconds"])
+            print(json.dumps({"status_latency": report["status_latency"]}), flush=True)
         report["openssl"] = machine_rates(cores, matrix["openssl_seconds"])
         report["openssl_seconds"] = matrix["openssl_seconds"]
         for case in report["cases"]:
@@ -722,6 +719,8 @@ def main():
                               (case["key"], case["type"], case["size"])), None)
             case["pyhanko_docs_per_second"] = reference["docs_per_second"] if reference else None
             case["ratio_to_pyhanko"] = round(case["median_docs_per_second"] / reference["docs_per_second"], 2) if reference else None
+        order = list(KEYS)
+        report["cases"].sort(key=lambda c: (order.index(c["key"]), c["type"] != "PAdES", c["size"], c["intake"]))
         report["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
         report["seconds"] = round(time.time() - started, 1)
     finally:
