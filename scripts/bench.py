@@ -23,8 +23,9 @@ Usage: scripts/bench.py [--matrix full|quick] [--bin-dir DIR] [--keys p256,rsa20
                         [--documents N] [--rounds R] [--signers N] [--no-pyhanko] [--no-wrk]
                         [--remote-latency-ms MS [--multisign N]]
 `make bench` runs the full matrix in the project's virtualenv (pyHanko, matplotlib);
-BENCH_ARGS passes options. Prints a table, writes work/bench-results.json (--out) and the plot
-docs/benchmarks.png (--plot). With --remote-latency-ms the gateway signs through signet-csc-sim
+BENCH_ARGS passes options. Prints a table, writes work/bench-results.json (--out) and a plot;
+the whole full matrix (no selection options) also replaces docs/benchmarks-latest.json and
+docs/benchmarks.png, any other run plots to work/bench-results.png. With --remote-latency-ms the gateway signs through signet-csc-sim
 (CSC API v2, a P-256 credential, that latency per signHash call) and the report adds the
 signHash calls and the latency bound; only the P-256 key applies then.
 Document content and the run's random client secret are never printed.
@@ -648,10 +649,16 @@ def main():
     parser.add_argument("--no-pyhanko", action="store_true")
     parser.add_argument("--no-wrk", action="store_true")
     parser.add_argument("--out", default=os.path.join(ROOT, "work/bench-results.json"))
-    parser.add_argument("--plot", default=os.path.join(ROOT, "docs/benchmarks.png"), help="'' for no plot")
+    parser.add_argument("--plot", default=None,
+                        help="default: docs/benchmarks.png for the whole full matrix, else work/bench-results.png; '' for none")
     parser.add_argument("--remote-latency-ms", type=int, default=None)
     parser.add_argument("--multisign", type=int, default=100)
     args = parser.parse_args()
+    # Only the whole matrix replaces the figures docs/benchmarks.md shows.
+    whole = args.matrix == "full" and args.remote_latency_ms is None and all(
+        getattr(args, name) == parser.get_default(name) for name in ("keys", "types", "intakes", "sizes", "documents", "rounds"))
+    if args.plot is None:
+        args.plot = os.path.join(ROOT, "docs/benchmarks.png" if whole else "work/bench-results.png")
     args.bin_dir = os.path.abspath(args.bin_dir)
     matrix = MATRICES[args.matrix]
     rounds = args.rounds or matrix["rounds"]
@@ -730,7 +737,11 @@ def main():
     with open(args.out, "w") as f:
         json.dump(report, f, indent=2)
     print(f"figures: {args.out}  ({report['seconds']} s)")
+    if whole:
+        shutil.copyfile(args.out, os.path.join(ROOT, "docs/benchmarks-latest.json"))
+        print("figures: docs/benchmarks-latest.json (the whole full matrix)")
     if args.plot:
+        os.makedirs(os.path.dirname(os.path.abspath(args.plot)), exist_ok=True)
         problem = plot(report, args.plot)
         print(f"plot: {problem}" if problem else f"plot: {args.plot}")
 
