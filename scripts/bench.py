@@ -38,7 +38,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 # Each matrix: its documents per round are chosen so a round carries about `payload` bytes.
 MATRICES = {
-    "full": {"payload": 100_000_000, "rounds": 3, "pyhanko_payload": 40_000_000, "wrk_seconds": 10,
+    "full": {"payload": 100_000_000, "rounds": 5, "pyhanko_payload": 40_000_000, "wrk_seconds": 10,
              "openssl_seconds": 3},
     "quick": {"payload": 20_000_000, "rounds": 1, "pyhanko_payload": 10_000_000, "wrk_seconds": 3,
               "openssl_seconds": 1},
@@ -557,6 +557,11 @@ def print_table(report):
               f" {fmt(pct(c.get('ratio_to_limit')), '.1f'):>7} {fmt(c.get('pyhanko_docs_per_second'), '.1f'):>9}"
               f" {fmt(c.get('ratio_to_pyhanko'), '.1f'):>8} {c['service_cpu_seconds_per_1000_docs']:>8.2f}"
               f" {c['client_cpu_seconds_per_1000_docs']:>9.3f} {c['gateway_vmhwm_mib']:>7} {fmt(c['signer_vmhwm_mib'], 'g'):>7}")
+    for c in report["cases"]:
+        if "signHash_calls" in c:
+            print(f"remote ({c['remote_latency_ms']} ms per signHash, multisign {c['multisign']}): {KEYS[c['key']]['label']} {c['type']}"
+                  f" {c['intake']} {size_label(c['size'])}: {c['signHash_calls']} signHash calls,"
+                  f" latency bound {c['latency_bound_seconds_per_round']} s per round")
     print("Signet/s: median of the rounds (each round one operation); %limit and xpyHanko from the median.")
     print("cpu s/1k: gateway + signers CPU seconds per 1,000 documents; curl s/1k: the client's.")
     status = report.get("status_latency") or {}
@@ -572,6 +577,38 @@ def print_table(report):
     rates = report["openssl"]
     print(f"openssl speed -multi {report['machine']['cores']}: P-256 {fmt(rates.get('p256'), '.0f')} signatures/s,"
           f" RSA-2048 {fmt(rates.get('rsa2048'), '.0f')} signatures/s, SHA-256 {fmt(mb(rates.get('sha256_bytes')), '.0f')} MB/s")
+
+
+def markdown(report):
+    """The figures as docs/benchmarks.md shows them (`bench.py --markdown work/bench-results.json`)."""
+    cores = report["machine"]["cores"]
+    lines = [f"| key | type | intake | size | docs × rounds | Signet docs/s, median (rounds) | limit ({cores} cores) |"
+             f" Signet / limit | pyHanko ({cores} processes) | Signet / pyHanko | CPU s / 1,000 docs (gateway + signers) |"
+             f" curl CPU s / 1,000 docs | VmHWM gateway / signer MiB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for c in report["cases"]:
+        rounds = ", ".join(f"{r:g}" for r in c["docs_per_second"])
+        lines.append(
+            f"| {KEYS[c['key']]['label']} | {c['type']} | {'base64 JSON' if c['intake'] == 'json' else 'multipart'} |"
+            f" {size_label(c['size'])} | {c['documents']} × {c['rounds']} | **{c['median_docs_per_second']:g}** ({rounds}) |"
+            f" {fmt(c.get('limit_docs_per_second'), ',.0f')} | {fmt(pct(c.get('ratio_to_limit')), '.1f')} % |"
+            f" {fmt(c.get('pyhanko_docs_per_second'), 'g')} | {fmt(c.get('ratio_to_pyhanko'), '.1f')}× |"
+            f" {c['service_cpu_seconds_per_1000_docs']:g} | {c['client_cpu_seconds_per_1000_docs']:g} |"
+            f" {c['gateway_vmhwm_mib']:g} / {fmt(c['signer_vmhwm_mib'], 'g')} |")
+    status = report.get("status_latency") or {}
+    if status.get("connections_1"):
+        lines += ["", f"| `GET /v1/operations/{{id}}` ({status['operation_documents']} documents, wrk {status['seconds']} s) |"
+                      " p50 | p99 | requests/s |", "|---|---|---|---|"]
+        for connections in (1, 4):
+            figures = status[f"connections_{connections}"]
+            lines.append(f"| {connections} connection{'s' if connections > 1 else ''} | {figures['p50_ms']} ms |"
+                         f" {figures['p99_ms']} ms | {figures['requests_per_second']:,.0f} |")
+    rates = report["openssl"]
+    lines += ["", f"`openssl speed -multi {cores}` ({report['openssl_seconds']} s each): P-256 {fmt(rates.get('p256'), ',.0f')}"
+                  f" signatures/s, RSA-2048 {fmt(rates.get('rsa2048'), ',.0f')} signatures/s, SHA-256"
+                  f" {fmt(mb(rates.get('sha256_bytes')), ',.0f')} MB/s. Load average at start {report['load_at_start']},"
+                  f" at end {report.get('load_at_end')}; {report['seconds']} s in all."]
+    return "\n".join(lines)
 
 
 def fmt(value, spec):
@@ -653,7 +690,12 @@ def main():
                         help="default: docs/benchmarks.png for the whole full matrix, else work/bench-results.png; '' for none")
     parser.add_argument("--remote-latency-ms", type=int, default=None)
     parser.add_argument("--multisign", type=int, default=100)
+    parser.add_argument("--markdown", metavar="RESULTS_JSON", help="print a results file as docs/benchmarks.md's tables; run nothing")
     args = parser.parse_args()
+    if args.markdown:
+        with open(args.markdown) as f:
+            print(markdown(json.load(f)))
+        return
     # Only the issue's whole matrix replaces the figures docs/benchmarks.md shows.
     whole = args.matrix == "full" and args.remote_latency_ms is None and all(
         getattr(args, name) == parser.get_default(name) for name in ("keys", "types", "intakes", "sizes", "documents", "rounds"))
