@@ -30,8 +30,12 @@ docs/benchmarks.png, any other run plots to work/bench-results.png. With --remot
 signHash calls and the latency bound; only the P-256 key applies then.
 Document content and the run's random client secret are never printed.
 """
-import argparse, asyncio, base64, json, os, platform, re, secrets, shutil, socket, statistics, subprocess, sys
+import argparse, base64, json, os, platform, re, secrets, shutil, socket, statistics, subprocess, sys
 import tempfile, time, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_reference import service_cores, machine_rates, limit_for, pyhanko_case, pyhanko_version  # noqa: E402
+from bench_report import KEYS, print_table, markdown, plot  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -42,10 +46,6 @@ MATRICES = {
              "openssl_seconds": 3},
     "quick": {"payload": 20_000_000, "rounds": 1, "pyhanko_payload": 10_000_000, "wrk_seconds": 3,
               "openssl_seconds": 1},
-}
-KEYS = {
-    "p256": {"label": "P-256", "req": ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"], "speed": "ecdsap256"},
-    "rsa2048": {"label": "RSA-2048", "req": ["-newkey", "rsa:2048"], "speed": "rsa2048"},
 }
 
 
@@ -94,47 +94,6 @@ def sample_documents(signature_type, size, count):
         return [sample_pdf(size, i) for i in range(count)]
     content = os.urandom(size)
     return [content[:-8] + i.to_bytes(8, "big") for i in range(count)]
-
-
-def size_label(size):
-    return f"{size / 1e6:g} MB" if size >= 1_000_000 else f"{size / 1e3:g} KB"
-
-
-# ---------------------------------------------------------------------------------------------
-# The machine's limit
-
-
-def service_cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def openssl_speed(algorithm, cores, seconds, extra=()):
-    return subprocess.run(["openssl", "speed", "-seconds", str(seconds), "-multi", str(cores), *extra, algorithm],
-                          capture_output=True, text=True).stdout
-
-
-def machine_rates(cores, seconds):
-    """Signatures/s per key type and SHA-256 bytes/s, all cores at once (`openssl speed -multi`)."""
-    rates = {}
-    out = openssl_speed("ecdsap256", cores, seconds)
-    m = re.search(r"256 bits ecdsa \(nistp256\)\s+[\d.]+s\s+[\d.]+s\s+([\d.]+)", out)
-    rates["p256"] = float(m.group(1)) if m else None
-    out = openssl_speed("rsa2048", cores, seconds)
-    m = re.search(r"rsa 2048 bits\s+[\d.]+s\s+[\d.]+s\s+([\d.]+)", out)
-    rates["rsa2048"] = float(m.group(1)) if m else None
-    out = openssl_speed("sha256", cores, seconds, ["-bytes", "16384"])
-    m = re.search(r"^sha256\s+([\d.]+)k", out, re.M)  # openssl prints thousands of bytes per second
-    rates["sha256_bytes"] = float(m.group(1)) * 1000 if m else None
-    return rates
-
-
-def limit_for(rates, key, size):
-    if not rates.get(key) or not rates.get("sha256_bytes"):
-        return None
-    return 1 / (1 / rates[key] + size / rates["sha256_bytes"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -443,82 +402,6 @@ def status_latency(run, key, seconds):
         run.stop(service)
 
 
-# ---------------------------------------------------------------------------------------------
-# pyHanko in a process pool
-
-_SIGNER = None
-_LOOP = None
-
-
-def _pyhanko_init(key_file, cert_file):
-    global _SIGNER, _LOOP
-    from pyhanko.sign import signers
-    _SIGNER = signers.SimpleSigner.load(key_file, cert_file)
-    _LOOP = asyncio.new_event_loop()
-
-
-def _pyhanko_warm(_):
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: F401  (imports before the clock)
-    return os.getpid()
-
-
-def _pyhanko_sign(job):
-    """Reads one document, signs it as a user's script would, writes the result next to it."""
-    path, signature_type = job
-    from pyhanko.sign import signers, fields
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    if signature_type == "PAdES":
-        with open(path, "rb") as f:
-            writer = IncrementalPdfFileWriter(f)
-            meta = signers.PdfSignatureMetadata(field_name="Signature1", subfilter=fields.SigSeedSubFilter.PADES,
-                                                md_algorithm="sha256")
-            out = signers.sign_pdf(writer, meta, signer=_SIGNER)
-        with open(path + ".signed.pdf", "wb") as f:
-            f.write(out.getbuffer())
-    else:
-        with open(path, "rb") as f:
-            data = f.read()
-        cms = _LOOP.run_until_complete(_SIGNER.async_sign_general_data(data, "sha256", detached=True, use_cades=True))
-        with open(path + ".p7s", "wb") as f:
-            f.write(cms.dump())
-    return 1
-
-
-def pyhanko_case(run, key, signature_type, size, contents, processes):
-    import multiprocessing
-    folder = os.path.join(run.folder, f"pyhanko-{key}-{signature_type}-{size}")
-    os.makedirs(folder)
-    jobs = []
-    for index, content in enumerate(contents):
-        path = os.path.join(folder, f"doc-{index}")
-        with open(path, "wb") as f:
-            f.write(content)
-        jobs.append((path, signature_type))
-    key_file, cert_file = run.key_files(key)
-    context = multiprocessing.get_context("fork")
-    with context.Pool(processes, initializer=_pyhanko_init, initargs=(key_file, cert_file)) as pool:
-        pool.map(_pyhanko_warm, range(processes * 4), chunksize=1)
-        pool.map(_pyhanko_sign, jobs[:processes], chunksize=1)  # first signature of each worker, untimed
-        started = time.perf_counter()
-        pool.map(_pyhanko_sign, jobs, chunksize=max(1, len(jobs) // (processes * 8)))
-        seconds = time.perf_counter() - started
-    shutil.rmtree(folder, ignore_errors=True)
-    return {"key": key, "type": signature_type, "size": size, "documents": len(contents), "processes": processes,
-            "docs_per_second": round(len(contents) / seconds, 1)}
-
-
-def pyhanko_version():
-    try:
-        from importlib.metadata import version
-        return version("pyhanko")
-    except Exception:
-        return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Report
-
-
 def machine_description():
     model = None
     try:
@@ -541,134 +424,6 @@ def commit_of(root):
     out = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     return out.stdout.strip() or None
 
-
-def print_table(report):
-    print()
-    print(f"Signet benchmark {report['date']}  load at start {report['load_at_start']}  at end {report['load_at_end']}"
-          f"  {report['machine']['cores']} cores  binaries {report['bin_dir']}")
-    header = (f"{'key':8} {'type':5} {'intake':9} {'size':>6} {'docs':>5} {'Signet/s':>9} {'rounds':>17} {'limit/s':>8}"
-              f" {'%limit':>7} {'pyHanko/s':>9} {'xpyHanko':>8} {'cpu s/1k':>8} {'curl s/1k':>9} {'gw MiB':>7} {'sig MiB':>7}")
-    print(header)
-    print("-" * len(header))
-    for c in report["cases"]:
-        rounds = " ".join(f"{r:g}" for r in c["docs_per_second"])
-        print(f"{KEYS[c['key']]['label']:8} {c['type']:5} {c['intake']:9} {size_label(c['size']):>6} {c['documents']:>5}"
-              f" {c['median_docs_per_second']:>9.1f} {rounds:>17} {fmt(c.get('limit_docs_per_second'), '.0f'):>8}"
-              f" {fmt(pct(c.get('ratio_to_limit')), '.1f'):>7} {fmt(c.get('pyhanko_docs_per_second'), '.1f'):>9}"
-              f" {fmt(c.get('ratio_to_pyhanko'), '.1f'):>8} {c['service_cpu_seconds_per_1000_docs']:>8.2f}"
-              f" {c['client_cpu_seconds_per_1000_docs']:>9.3f} {c['gateway_vmhwm_mib']:>7} {fmt(c['signer_vmhwm_mib'], 'g'):>7}")
-    for c in report["cases"]:
-        if "signHash_calls" in c:
-            print(f"remote ({c['remote_latency_ms']} ms per signHash, multisign {c['multisign']}): {KEYS[c['key']]['label']} {c['type']}"
-                  f" {c['intake']} {size_label(c['size'])}: {c['signHash_calls']} signHash calls,"
-                  f" latency bound {c['latency_bound_seconds_per_round']} s per round")
-    print("Signet/s: median of the rounds (each round one operation); %limit and xpyHanko from the median.")
-    print("cpu s/1k: gateway + signers CPU seconds per 1,000 documents; curl s/1k: the client's.")
-    status = report.get("status_latency") or {}
-    for connections in (1, 4):
-        figures = status.get(f"connections_{connections}")
-        if figures:
-            print(f"GET /v1/operations/{{id}}, {connections} connection(s): p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms,"
-                  f" {figures['requests_per_second']:.0f} requests/s, non-2xx {figures['non_2xx']}")
-    if status.get("skipped"):
-        print("status latency:", status["skipped"])
-    if report.get("pyhanko_skipped"):
-        print("pyHanko:", report["pyhanko_skipped"])
-    rates = report["openssl"]
-    print(f"openssl speed -multi {report['machine']['cores']}: P-256 {fmt(rates.get('p256'), '.0f')} signatures/s,"
-          f" RSA-2048 {fmt(rates.get('rsa2048'), '.0f')} signatures/s, SHA-256 {fmt(mb(rates.get('sha256_bytes')), '.0f')} MB/s")
-
-
-def markdown(report):
-    """The figures as docs/benchmarks.md shows them (`bench.py --markdown work/bench-results.json`)."""
-    cores = report["machine"]["cores"]
-    lines = [f"| key | type | intake | size | docs × rounds | Signet docs/s, median (rounds) | limit ({cores} cores) |"
-             f" Signet / limit | pyHanko ({cores} processes) | Signet / pyHanko | CPU s / 1,000 docs (gateway + signers) |"
-             f" curl CPU s / 1,000 docs | VmHWM gateway / signer MiB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for c in report["cases"]:
-        rounds = ", ".join(f"{r:g}" for r in c["docs_per_second"])
-        lines.append(
-            f"| {KEYS[c['key']]['label']} | {c['type']} | {'base64 JSON' if c['intake'] == 'json' else 'multipart'} |"
-            f" {size_label(c['size'])} | {c['documents']} × {c['rounds']} | **{c['median_docs_per_second']:g}** ({rounds}) |"
-            f" {fmt(c.get('limit_docs_per_second'), ',.0f')} | {fmt(pct(c.get('ratio_to_limit')), '.1f')} % |"
-            f" {fmt(c.get('pyhanko_docs_per_second'), 'g')} | {fmt(c.get('ratio_to_pyhanko'), '.1f')}× |"
-            f" {c['service_cpu_seconds_per_1000_docs']:g} | {c['client_cpu_seconds_per_1000_docs']:g} |"
-            f" {c['gateway_vmhwm_mib']:g} / {fmt(c['signer_vmhwm_mib'], 'g')} |")
-    status = report.get("status_latency") or {}
-    if status.get("connections_1"):
-        lines += ["", f"| `GET /v1/operations/{{id}}` ({status['operation_documents']} documents, wrk {status['seconds']} s) |"
-                      " p50 | p99 | requests/s |", "|---|---|---|---|"]
-        for connections in (1, 4):
-            figures = status[f"connections_{connections}"]
-            lines.append(f"| {connections} connection{'s' if connections > 1 else ''} | {figures['p50_ms']} ms |"
-                         f" {figures['p99_ms']} ms | {figures['requests_per_second']:,.0f} |")
-    rates = report["openssl"]
-    lines += ["", f"`openssl speed -multi {cores}` ({report['openssl_seconds']} s each): P-256 {fmt(rates.get('p256'), ',.0f')}"
-                  f" signatures/s, RSA-2048 {fmt(rates.get('rsa2048'), ',.0f')} signatures/s, SHA-256"
-                  f" {fmt(mb(rates.get('sha256_bytes')), ',.0f')} MB/s. Load average at start {report['load_at_start']},"
-                  f" at end {report.get('load_at_end')}; {report['seconds']} s in all."]
-    return "\n".join(lines)
-
-
-def fmt(value, spec):
-    return "-" if value is None else format(value, spec)
-
-
-def pct(value):
-    return None if value is None else value * 100
-
-
-def mb(value):
-    return None if value is None else value / 1e6
-
-
-def plot(report, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return "matplotlib is not installed (make bench installs it in .venv)"
-    keys = [k for k in KEYS if any(c["key"] == k for c in report["cases"])]
-    figure, axes = plt.subplots(1, len(keys), figsize=(6.4 * len(keys), 6.2), squeeze=False)
-    for axis, key in zip(axes[0], keys):
-        cases = [c for c in report["cases"] if c["key"] == key]
-        sizes = sorted({c["size"] for c in cases})
-        styles = {("PAdES", "json"): ("tab:blue", "o", "-"), ("PAdES", "multipart"): ("tab:blue", "s", "--"),
-                  ("CAdES", "json"): ("tab:orange", "o", "-"), ("CAdES", "multipart"): ("tab:orange", "s", "--")}
-        for (signature_type, intake), (color, marker, line) in styles.items():
-            points = sorted((c["size"], c["median_docs_per_second"]) for c in cases
-                            if c["type"] == signature_type and c["intake"] == intake)
-            if points:
-                axis.plot(*zip(*points), color=color, marker=marker, linestyle=line,
-                          label=f"Signet {signature_type}, {'base64 JSON' if intake == 'json' else 'multipart'}")
-        for signature_type, line in (("PAdES", "-"), ("CAdES", ":")):
-            points = sorted({(c["size"], c["pyhanko_docs_per_second"]) for c in cases
-                             if c["type"] == signature_type and c.get("pyhanko_docs_per_second")})
-            if points:
-                axis.plot(*zip(*points), color="tab:green", marker="^", linestyle=line,
-                          label=f"pyHanko {signature_type}, {report['machine']['cores']} processes")
-        limits = [(s, limit_for(report["openssl"], key, s)) for s in sizes]
-        limits = [(s, l) for s, l in limits if l]
-        if limits:
-            axis.plot(*zip(*limits), color="black", marker="x", linestyle="-.", label="machine limit (1 signature + SHA-256)")
-        axis.set_xscale("log"); axis.set_yscale("log")
-        axis.set_xticks(sizes, [size_label(s) for s in sizes])
-        axis.minorticks_off()
-        axis.set_xlabel("document size"); axis.set_ylabel("documents/s")
-        axis.set_title(f"{KEYS[key]['label']}, {report['machine']['cores']} cores")
-        axis.grid(True, which="major", alpha=0.3)
-        axis.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
-    load = report["load_at_start"]
-    figure.suptitle(f"Signet {report['commit'] or ''} — make bench, {report['date']} (load at start {load[0]:.2f})", fontsize=10)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
 
 
 def main():
@@ -751,7 +506,7 @@ def main():
                     continue
                 reference_count = min(count, max(4 * cores, round(matrix["pyhanko_payload"] / size)))
                 for key in keys:
-                    case = pyhanko_case(run, key, signature_type, size, contents[:reference_count], cores)
+                    case = pyhanko_case(run.folder, run.key_files(key), key, signature_type, size, contents[:reference_count], cores)
                     print(json.dumps({"pyhanko": case}), flush=True)
                     report["pyhanko_cases"].append(case)
                 del contents
