@@ -380,30 +380,47 @@ def parse_wrk_duration(text):
 
 
 def status_latency(run, key, seconds):
-    """p50/p99 of GET /v1/operations/{id} for a finished 50 × 200 KB PAdES operation."""
+    """p50/p99 of GET /v1/operations/{id} for a finished 50 × 200 KB PAdES operation, with 1 and 4
+    connections; beside them, with 1 connection, the same call for a 1-document operation and
+    `GET /health/live` (no authentication, no operation): what the 50 documents' answer costs."""
     if not shutil.which("wrk"):
         return {"skipped": "wrk is not installed (make bench installs it)"}
     service, base = run.start_gateway(key, "status")
     try:
-        path = os.path.join(run.folder, "body-status")
-        body_type = write_json_body(path, "bench-status", "PAdES", sample_documents("PAdES", 200_000, 50), "application/pdf")
-        _, answer, _, _ = send(run, base, path, body_type)
-        os.remove(path)
+        ids = {}
+        for count in (50, 1):
+            path = os.path.join(run.folder, f"body-status-{count}")
+            body_type = write_json_body(path, f"bench-status-{count}", "PAdES", sample_documents("PAdES", 200_000, count),
+                                        "application/pdf")
+            ids[count] = send(run, base, path, body_type)[1]["id"]
+            os.remove(path)
         script = os.path.join(run.folder, "auth.lua")
         with open(script, "w") as f:
             f.write(f'wrk.headers["Authorization"] = "{run.authorization}"\n')
         report = {"operation_documents": 50, "seconds": seconds}
-        for connections in (1, 4):
-            out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script,
-                                  f"{base}/v1/operations/{answer['id']}"], capture_output=True, text=True).stdout
+        for name, connections, url, options in (
+                ("connections_1", 1, f"{base}/v1/operations/{ids[50]}", ["-s", script]),
+                ("connections_4", 4, f"{base}/v1/operations/{ids[50]}", ["-s", script]),
+                ("one_document_connections_1", 1, f"{base}/v1/operations/{ids[1]}", ["-s", script]),
+                ("health_live_connections_1", 1, f"{base}/health/live", [])):
+            cpu_before = service.cpu_seconds()
+            wrk = subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *options, url],
+                                   stdout=subprocess.PIPE, text=True)
+            out = wrk.stdout.read()
+            _, _, usage = os.wait4(wrk.pid, 0)
+            wrk.returncode = 0
+            gateway_cpu = service.cpu_seconds() - cpu_before
             latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
             errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
             rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
-            report[f"connections_{connections}"] = {
+            report[name] = {
                 "p50_ms": round(parse_wrk_duration(latency["50"]), 3) if "50" in latency else None,
                 "p99_ms": round(parse_wrk_duration(latency["99"]), 3) if "99" in latency else None,
                 "requests_per_second": float(rate.group(1)) if rate else None,
-                "non_2xx": int(errors.group(1)) if errors else 0}
+                "non_2xx": int(errors.group(1)) if errors else 0,
+                # CPU per request, to tell work from waiting: the service's and wrk's own.
+                "service_cpu_us_per_request": round(gateway_cpu / (float(rate.group(1)) * seconds) * 1e6, 1) if rate else None,
+                "wrk_cpu_share_of_one_core": round((usage.ru_utime + usage.ru_stime) / seconds, 3)}
         return report
     finally:
         run.stop(service)

@@ -12,6 +12,12 @@ def size_label(size):
     return f"{size / 1e6:g} MB" if size >= 1_000_000 else f"{size / 1e3:g} KB"
 
 
+STATUS_RUNS = (("connections_1", "GET /v1/operations/{id}, 50 documents, 1 connection"),
+               ("connections_4", "GET /v1/operations/{id}, 50 documents, 4 connections"),
+               ("one_document_connections_1", "GET /v1/operations/{id}, 1 document, 1 connection"),
+               ("health_live_connections_1", "GET /health/live (no auth), 1 connection"))
+
+
 def print_table(report):
     print()
     print(f"Signet benchmark {report['date']}  load at start {report['load_at_start']}  at end {report['load_at_end']}"
@@ -35,11 +41,12 @@ def print_table(report):
     print("Signet/s: median of the rounds (each round one operation); %limit and xpyHanko from the median.")
     print("cpu s/1k: gateway + signers CPU seconds per 1,000 documents; curl s/1k: the client's.")
     status = report.get("status_latency") or {}
-    for connections in (1, 4):
-        figures = status.get(f"connections_{connections}")
+    for name, label in STATUS_RUNS:
+        figures = status.get(name)
         if figures:
-            print(f"GET /v1/operations/{{id}}, {connections} connection(s): p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms,"
-                  f" {figures['requests_per_second']:.0f} requests/s, non-2xx {figures['non_2xx']}")
+            print(f"{label}: p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms,"
+                  f" {figures['requests_per_second']:.0f} requests/s, non-2xx {figures['non_2xx']},"
+                  f" service {figures.get('service_cpu_us_per_request')} CPU-µs/request, wrk {figures.get('wrk_cpu_share_of_one_core')} of a core")
     if status.get("skipped"):
         print("status latency:", status["skipped"])
     if report.get("pyhanko_skipped"):
@@ -67,12 +74,15 @@ def markdown(report):
             f" {c['gateway_vmhwm_mib']:g} / {fmt(c['signer_vmhwm_mib'], 'g')} |")
     status = report.get("status_latency") or {}
     if status.get("connections_1"):
-        lines += ["", f"| `GET /v1/operations/{{id}}` ({status['operation_documents']} documents, wrk {status['seconds']} s) |"
-                      " p50 | p99 | requests/s |", "|---|---|---|---|"]
-        for connections in (1, 4):
-            figures = status[f"connections_{connections}"]
-            lines.append(f"| {connections} connection{'s' if connections > 1 else ''} | {figures['p50_ms']} ms |"
-                         f" {figures['p99_ms']} ms | {figures['requests_per_second']:,.0f} |")
+        lines += ["", f"| wrk, {status['seconds']} s each | p50 | p99 | requests/s | service CPU-µs / request |"
+                      " wrk, share of a core |", "|---|---|---|---|---|---|"]
+        for name, label in STATUS_RUNS:
+            figures = status.get(name)
+            if not figures:
+                continue
+            lines.append(f"| {label} | {figures['p50_ms']} ms |"
+                         f" {figures['p99_ms']} ms | {figures['requests_per_second']:,.0f} |"
+                         f" {figures.get('service_cpu_us_per_request', '-')} | {figures.get('wrk_cpu_share_of_one_core', '-')} |")
     rates = report["openssl"]
     lines += ["", f"`openssl speed -multi {cores}` ({report['openssl_seconds']} s each): P-256 {fmt(rates.get('p256'), ',.0f')}"
                   f" signatures/s, RSA-2048 {fmt(rates.get('rsa2048'), ',.0f')} signatures/s, SHA-256"
