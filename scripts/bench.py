@@ -286,25 +286,26 @@ def write_multipart_body(path, reference, signature_type, contents, content_type
     return f"multipart/form-data; boundary={boundary}"
 
 
-def send(run, base, body_path, content_type):
-    """POSTs the body file with curl and waits for the whole operation (Prefer: wait).
-    Returns (seconds, answer, curl CPU seconds)."""
-    answer_path = body_path + ".answer"
-    started = time.perf_counter()
-    curl = subprocess.Popen(["curl", "-sS", "--netrc-file", run.netrc, "-o", answer_path, "-w", "%{http_code} %{time_total}",
-                             "-H", f"Content-Type: {content_type}", "-H", "Prefer: wait=600", "-H", "Expect:",
-                             "--data-binary", "@" + body_path, base + "/v1/operations"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def start_send(run, base, body_path, content_type):
+    """Starts curl POSTing the body file; the answer comes when the whole operation is signed
+    (Prefer: wait)."""
+    return subprocess.Popen(["curl", "-sS", "--netrc-file", run.netrc, "-o", body_path + ".answer",
+                             "-w", "%{http_code} %{time_total}", "-H", f"Content-Type: {content_type}",
+                             "-H", "Prefer: wait=600", "-H", "Expect:", "--data-binary", "@" + body_path,
+                             base + "/v1/operations"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish_send(run, base, curl, body_path, started):
+    """Waits for curl. Returns (curl's time_total, the operation's final answer, curl's CPU seconds)."""
     _, status, usage = os.wait4(curl.pid, 0)
-    wall = time.perf_counter() - started
     out, err = curl.stdout.read().decode(), curl.stderr.read().decode()
     curl.returncode = os.waitstatus_to_exitcode(status)
     if curl.returncode != 0:
         raise SystemExit(f"curl failed ({curl.returncode}): {err.strip()}")
     code, seconds = out.split()
-    with open(answer_path, "rb") as f:
+    with open(body_path + ".answer", "rb") as f:
         answer = json.loads(f.read())
-    os.remove(answer_path)
+    os.remove(body_path + ".answer")
     if code == "202":  # not finished within the wait: poll (should not happen with --max-wait 600)
         while answer["status"] == "PENDING_EXECUTION":
             time.sleep(0.01)
@@ -313,7 +314,12 @@ def send(run, base, body_path, content_type):
         seconds = time.perf_counter() - started
     elif code != "200":
         raise SystemExit(f"POST /v1/operations answered {code}: {answer.get('errorCode')} {answer.get('causeMessage')}")
-    return float(seconds), answer, usage.ru_utime + usage.ru_stime, wall
+    return float(seconds), answer, usage.ru_utime + usage.ru_stime
+
+
+def send(run, base, body_path, content_type):
+    started = time.perf_counter()
+    return finish_send(run, base, start_send(run, base, body_path, content_type), body_path, started)
 
 
 def signet_case(run, key, signature_type, intake, size, contents, rounds):
@@ -322,11 +328,15 @@ def signet_case(run, key, signature_type, intake, size, contents, rounds):
     writer = write_json_body if intake == "json" else write_multipart_body
     service, base = run.start_gateway(key, name)
     try:
-        bodies = []
-        for index in range(rounds):  # every body is on disk (and in the page cache) before the clock starts
-            path = os.path.join(run.folder, f"body-{index}")
-            body_type = writer(path, f"bench-{name}-{index}-{secrets.token_hex(4)}", signature_type, contents, content_type)
-            bodies.append((path, body_type, os.path.getsize(path)))
+        clients = run.args.clients
+        bodies = []  # per round, one body per client: all on disk (and in the page cache) before the clock starts
+        for index in range(rounds):
+            bodies.append([])
+            for client in range(clients):
+                path = os.path.join(run.folder, f"body-{index}-{client}")
+                body_type = writer(path, f"bench-{name}-{index}-{client}-{secrets.token_hex(4)}", signature_type,
+                                   contents, content_type)
+                bodies[-1].append((path, body_type, os.path.getsize(path)))
         # An untimed operation first, a few documents per signer: the signers' first jobs, the
         # database's first writes and the first connection are not in the figures.
         warm = os.path.join(run.folder, "body-warm")
@@ -337,20 +347,28 @@ def signet_case(run, key, signature_type, intake, size, contents, rounds):
         calls_before = run.sign_hash_calls()
         cpu_before = service.cpu_seconds()
         rates, client_cpu, elapsed = [], 0.0, 0.0
-        for path, body_type, _ in bodies:
-            seconds, answer, curl_cpu, _ = send(run, base, path, body_type)
-            signed = answer["progress"]["signed"]
-            if signed != len(contents):
-                raise SystemExit(f"{name}: {signed} of {len(contents)} signed ({answer['progress']})")
-            rates.append(len(contents) / seconds)
-            client_cpu += curl_cpu
+        for round_bodies in bodies:
+            started = time.perf_counter()
+            curls = [start_send(run, base, path, body_type) for path, body_type, _ in round_bodies]
+            times = []
+            for curl, (path, _, _) in zip(curls, round_bodies):
+                seconds, answer, curl_cpu = finish_send(run, base, curl, path, started)
+                signed = answer["progress"]["signed"]
+                if signed != len(contents):
+                    raise SystemExit(f"{name}: {signed} of {len(contents)} signed ({answer['progress']})")
+                times.append(seconds)
+                client_cpu += curl_cpu
+                os.remove(path)
+            # One client: curl's own time_total (from its connect, the body already read). Several:
+            # from before the first curl starts to the last answer.
+            seconds = times[0] if clients == 1 else time.perf_counter() - started
+            rates.append(len(contents) * clients / seconds)
             elapsed += seconds
-            os.remove(path)
         cpu = service.cpu_seconds() - cpu_before
         gateway_hwm, signer_hwm, signer_count = service.peak_rss_mib()
-        documents = len(contents) * rounds
+        documents = len(contents) * rounds * clients
         report = {"key": key, "type": signature_type, "intake": intake, "size": size, "documents": len(contents),
-                  "rounds": rounds, "body_bytes": bodies[0][2],
+                  "clients": clients, "rounds": rounds, "body_bytes": bodies[0][0][2],
                   "docs_per_second": [round(r, 1) for r in rates],
                   "median_docs_per_second": round(statistics.median(rates), 1),
                   "best_docs_per_second": round(max(rates), 1),
@@ -462,6 +480,8 @@ def main():
     parser.add_argument("--documents", type=int, default=None, help="documents per operation (default: the matrix's payload / size)")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--signers", type=int, default=service_cores())
+    parser.add_argument("--clients", type=int, default=1,
+                        help="operations sent at once per round, each by its own curl (default 1)")
     parser.add_argument("--no-pyhanko", action="store_true")
     parser.add_argument("--no-wrk", action="store_true")
     parser.add_argument("--out", default=os.path.join(ROOT, "work/bench-results.json"))
@@ -477,7 +497,7 @@ def main():
         return
     # Only the issue's whole matrix replaces the figures docs/benchmarks.md shows.
     whole = args.matrix == "full" and args.remote_latency_ms is None and all(
-        getattr(args, name) == parser.get_default(name) for name in ("keys", "types", "intakes", "sizes", "documents", "rounds"))
+        getattr(args, name) == parser.get_default(name) for name in ("keys", "types", "intakes", "sizes", "documents", "rounds", "clients"))
     if args.plot is None:
         args.plot = os.path.join(ROOT, "docs/benchmarks.png" if whole else "work/bench-results.png")
     args.bin_dir = os.path.abspath(args.bin_dir)

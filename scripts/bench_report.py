@@ -28,7 +28,7 @@ def print_table(report):
     print("-" * len(header))
     for c in report["cases"]:
         rounds = " ".join(f"{r:g}" for r in c["docs_per_second"])
-        print(f"{KEYS[c['key']]['label']:8} {c['type']:5} {c['intake']:9} {size_label(c['size']):>6} {c['documents']:>5}"
+        print(f"{KEYS[c['key']]['label']:8} {c['type']:5} {c['intake']:9} {size_label(c['size']):>6} {c['documents'] * c.get('clients', 1):>5}"
               f" {c['median_docs_per_second']:>9.1f} {rounds:>17} {fmt(c.get('limit_docs_per_second'), '.0f'):>8}"
               f" {fmt(pct(c.get('ratio_to_limit')), '.1f'):>7} {fmt(c.get('pyhanko_docs_per_second'), '.1f'):>9}"
               f" {fmt(c.get('ratio_to_pyhanko'), '.1f'):>8} {c['service_cpu_seconds_per_1000_docs']:>8.2f}"
@@ -67,9 +67,9 @@ def markdown(report):
         rounds = ", ".join(f"{r:g}" for r in c["docs_per_second"])
         lines.append(
             f"| {KEYS[c['key']]['label']} | {c['type']} | {'base64 JSON' if c['intake'] == 'json' else 'multipart'} |"
-            f" {size_label(c['size'])} | {c['documents']} × {c['rounds']} | **{c['median_docs_per_second']:g}** ({rounds}) |"
-            f" {fmt(c.get('limit_docs_per_second'), ',.0f')} | {fmt(pct(c.get('ratio_to_limit')), '.1f')} % |"
-            f" {fmt(c.get('pyhanko_docs_per_second'), 'g')} | {fmt(c.get('ratio_to_pyhanko'), '.1f')}× |"
+            f" {size_label(c['size'])} | {per_round(c)} × {c['rounds']} | **{c['median_docs_per_second']:g}** ({rounds}) |"
+            f" {fmt(c.get('limit_docs_per_second'), ',.0f')} | {fmt(pct(c.get('ratio_to_limit')), '.1f', ' %')} |"
+            f" {fmt(c.get('pyhanko_docs_per_second'), 'g')} | {fmt(c.get('ratio_to_pyhanko'), '.1f', '×')} |"
             f" {c['service_cpu_seconds_per_1000_docs']:g} | {c['client_cpu_seconds_per_1000_docs']:g} |"
             f" {c['gateway_vmhwm_mib']:g} / {fmt(c['signer_vmhwm_mib'], 'g')} |")
     status = report.get("status_latency") or {}
@@ -91,8 +91,13 @@ def markdown(report):
     return "\n".join(lines)
 
 
-def fmt(value, spec):
-    return "-" if value is None else format(value, spec)
+def per_round(case):
+    clients = case.get("clients", 1)
+    return f"{clients} × {case['documents']}" if clients > 1 else str(case["documents"])
+
+
+def fmt(value, spec, unit=""):
+    return "-" if value is None else format(value, spec) + unit
 
 
 def pct(value):
