@@ -16,18 +16,21 @@ and reported). Beside Signet's documents/s it reports, measured in the same run:
 - the ratios Signet/limit and Signet/pyHanko;
 - per case: CPU seconds of the gateway and its signers per 1,000 documents (/proc/PID/stat) and
   their peak RSS (VmHWM);
-- `GET /v1/operations/{id}` latency (p50, p99) with 1 and 4 connections (wrk).
+- `GET /v1/operations/{id}` latency (p50, p99) with 1 and 4 connections (wrk), beside a
+  1-document operation and /health/live, with the service's CPU per request.
 
 Usage: scripts/bench.py [--matrix full|quick] [--bin-dir DIR] [--keys p256,rsa2048]
                         [--types PAdES,CAdES] [--intakes json,multipart] [--sizes 200000,2000000]
-                        [--documents N] [--rounds R] [--signers N] [--no-pyhanko] [--no-wrk]
-                        [--remote-latency-ms MS [--multisign N]]
+                        [--documents N] [--rounds R] [--clients K] [--signers N] [--no-pyhanko]
+                        [--no-wrk] [--remote-latency-ms MS [--multisign N]]
+       scripts/bench.py --markdown work/bench-results.json   (docs/benchmarks.md's tables)
 `make bench` runs the full matrix in the project's virtualenv (pyHanko, matplotlib);
 BENCH_ARGS passes options. Prints a table, writes work/bench-results.json (--out) and a plot;
 the whole full matrix (no selection options) also replaces docs/benchmarks-latest.json and
-docs/benchmarks.png, any other run plots to work/bench-results.png. With --remote-latency-ms the gateway signs through signet-csc-sim
-(CSC API v2, a P-256 credential, that latency per signHash call) and the report adds the
-signHash calls and the latency bound; only the P-256 key applies then.
+docs/benchmarks.png, any other run plots to work/bench-results.png. With --remote-latency-ms
+the gateway signs through signet-csc-sim (CSC API v2, a P-256 credential, that latency per
+signHash call) and the report adds the signHash calls and the latency bound; only the P-256 key
+applies then.
 Document content and the run's random client secret are never printed.
 """
 import argparse, base64, json, os, platform, re, secrets, shutil, socket, statistics, subprocess, sys
