@@ -33,7 +33,7 @@ signHash call) and the report adds the signHash calls and the latency bound; onl
 applies then.
 Document content and the run's random client secret are never printed.
 """
-import argparse, base64, json, os, platform, re, secrets, shutil, socket, statistics, subprocess, sys
+import argparse, base64, json, os, platform, re, secrets, shutil, signal, socket, statistics, subprocess, sys
 import tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -503,6 +503,10 @@ def main():
         getattr(args, name) == parser.get_default(name) for name in ("keys", "types", "intakes", "sizes", "documents", "rounds", "clients"))
     if args.plot is None:
         args.plot = os.path.join(ROOT, "docs/benchmarks.png" if whole else "work/bench-results.png")
+    if args.signers < 1 or args.clients < 1:
+        raise SystemExit("--signers and --clients take 1 or more")
+    # SIGTERM unwinds like Ctrl-C, so every gateway this run started is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.bin_dir = os.path.abspath(args.bin_dir)
     matrix = MATRICES[args.matrix]
     rounds = args.rounds or matrix["rounds"]
@@ -574,6 +578,14 @@ def main():
         report["cases"].sort(key=lambda c: (order.index(c["key"]), c["type"] != "PAdES", c["size"], c["intake"]))
         report["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
         report["seconds"] = round(time.time() - started, 1)
+    except BaseException:
+        kept = os.path.join(ROOT, "work/bench-logs")  # the processes' logs (warnings only), for the failure
+        os.makedirs(kept, exist_ok=True)
+        for name in os.listdir(run.folder):
+            if name.endswith(".log"):
+                shutil.copy(os.path.join(run.folder, name), kept)
+        print(f"logs kept in {kept}", file=sys.stderr)
+        raise
     finally:
         run.close()
     print_table(report)
