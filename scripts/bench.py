@@ -349,23 +349,27 @@ def signet_case(run, key, signature_type, intake, size, contents, rounds):
         os.remove(warm)
         calls_before = run.sign_hash_calls()
         cpu_before = service.cpu_seconds()
-        rates, client_cpu, elapsed = [], 0.0, 0.0
+        rates, receive_seconds, client_cpu, elapsed = [], [], 0.0, 0.0
         for round_bodies in bodies:
             started = time.perf_counter()
             curls = [start_send(run, base, path, body_type) for path, body_type, _ in round_bodies]
-            times = []
+            times, receiving = [], []
             for curl, (path, _, _) in zip(curls, round_bodies):
                 seconds, answer, curl_cpu = finish_send(run, base, curl, path, started)
                 signed = answer["progress"]["signed"]
                 if signed != len(contents):
                     raise SystemExit(f"{name}: {signed} of {len(contents)} signed ({answer['progress']})")
                 times.append(seconds)
+                # The operation is created once its body is read and validated: what precedes
+                # its executionTime is receiving (upload, intake, spool writes).
+                receiving.append(max(0.0, seconds - answer["executionTime"] / 1000))
                 client_cpu += curl_cpu
                 os.remove(path)
             # One client: curl's own time_total (from its connect, the body already read). Several:
             # from before the first curl starts to the last answer.
             seconds = times[0] if clients == 1 else time.perf_counter() - started
             rates.append(len(contents) * clients / seconds)
+            receive_seconds.append(round(max(receiving), 3))
             elapsed += seconds
         cpu = service.cpu_seconds() - cpu_before
         gateway_hwm, signer_hwm, signer_count = service.peak_rss_mib()
@@ -375,6 +379,8 @@ def signet_case(run, key, signature_type, intake, size, contents, rounds):
                   "docs_per_second": [round(r, 1) for r in rates],
                   "median_docs_per_second": round(statistics.median(rates), 1),
                   "best_docs_per_second": round(max(rates), 1),
+                  "seconds_per_round": [round(len(contents) * clients / r, 3) for r in rates],
+                  "seconds_receiving_per_round": receive_seconds,
                   "service_cpu_seconds_per_1000_docs": round(cpu / documents * 1000, 2),
                   "service_cpu_utilisation": round(cpu / elapsed / service_cores(), 3),
                   "client_cpu_seconds_per_1000_docs": round(client_cpu / documents * 1000, 3),

@@ -1,5 +1,7 @@
 """The report of `make bench` (scripts/bench.py): the table it prints, the Markdown tables of
 docs/benchmarks.md and the plot docs/benchmarks.png."""
+import statistics
+
 from bench_reference import limit_for
 
 KEYS = {
@@ -23,7 +25,7 @@ def print_table(report):
     print(f"Signet benchmark {report['date']}  load at start {report['load_at_start']}  at end {report['load_at_end']}"
           f"  {report['machine']['cores']} cores  binaries {report['bin_dir']}")
     header = (f"{'key':8} {'type':5} {'intake':9} {'size':>6} {'docs':>5} {'Signet/s':>9} {'rounds':>17} {'limit/s':>8}"
-              f" {'%limit':>7} {'pyHanko/s':>9} {'xpyHanko':>8} {'cpu s/1k':>8} {'curl s/1k':>9} {'gw MiB':>7} {'sig MiB':>7}")
+              f" {'%limit':>7} {'pyHanko/s':>9} {'xpyHanko':>8} {'cpu s/1k':>8} {'curl s/1k':>9} {'gw MiB':>7} {'sig MiB':>7} {'recv%':>6}")
     print(header)
     print("-" * len(header))
     for c in report["cases"]:
@@ -32,7 +34,8 @@ def print_table(report):
               f" {c['median_docs_per_second']:>9.1f} {rounds:>17} {fmt(c.get('limit_docs_per_second'), '.0f'):>8}"
               f" {fmt(pct(c.get('ratio_to_limit')), '.1f'):>7} {fmt(c.get('pyhanko_docs_per_second'), '.1f'):>9}"
               f" {fmt(c.get('ratio_to_pyhanko'), '.1f'):>8} {c['service_cpu_seconds_per_1000_docs']:>8.2f}"
-              f" {c['client_cpu_seconds_per_1000_docs']:>9.3f} {c['gateway_vmhwm_mib']:>7} {fmt(c['signer_vmhwm_mib'], 'g'):>7}")
+              f" {c['client_cpu_seconds_per_1000_docs']:>9.3f} {c['gateway_vmhwm_mib']:>7} {fmt(c['signer_vmhwm_mib'], 'g'):>7}"
+              f" {fmt(receiving_share(c), '.0f'):>6}")
     for c in report["cases"]:
         if "signHash_calls" in c:
             print(f"remote ({c['remote_latency_ms']} ms per signHash, multisign {c['multisign']}): {KEYS[c['key']]['label']} {c['type']}"
@@ -40,6 +43,7 @@ def print_table(report):
                   f" latency bound {c['latency_bound_seconds_per_round']} s per round")
     print("Signet/s: median of the rounds (each round one operation); %limit and xpyHanko from the median.")
     print("cpu s/1k: gateway + signers CPU seconds per 1,000 documents; curl s/1k: the client's.")
+    print("recv%: share of a round spent before the operation exists (upload, intake, spool), medians.")
     status = report.get("status_latency") or {}
     for name, label in STATUS_RUNS:
         figures = status.get(name)
@@ -61,8 +65,8 @@ def markdown(report):
     cores = report["machine"]["cores"]
     lines = [f"| key | type | intake | size | docs × rounds | Signet docs/s, median (rounds) | limit ({cores} cores) |"
              f" Signet / limit | pyHanko ({cores} processes) | Signet / pyHanko | CPU s / 1,000 docs (gateway + signers) |"
-             f" curl CPU s / 1,000 docs | VmHWM gateway / signer MiB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             f" curl CPU s / 1,000 docs | VmHWM gateway / signer MiB | receiving, % of the round |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in report["cases"]:
         rounds = ", ".join(f"{r:g}" for r in c["docs_per_second"])
         lines.append(
@@ -71,7 +75,7 @@ def markdown(report):
             f" {fmt(c.get('limit_docs_per_second'), ',.0f')} | {fmt(pct(c.get('ratio_to_limit')), '.1f', ' %')} |"
             f" {fmt(c.get('pyhanko_docs_per_second'), 'g')} | {fmt(c.get('ratio_to_pyhanko'), '.1f', '×')} |"
             f" {c['service_cpu_seconds_per_1000_docs']:g} | {c['client_cpu_seconds_per_1000_docs']:g} |"
-            f" {c['gateway_vmhwm_mib']:g} / {fmt(c['signer_vmhwm_mib'], 'g')} |")
+            f" {c['gateway_vmhwm_mib']:g} / {fmt(c['signer_vmhwm_mib'], 'g')} | {fmt(receiving_share(c), '.0f', ' %')} |")
     status = report.get("status_latency") or {}
     if status.get("connections_1"):
         lines += ["", f"| wrk, {status['seconds']} s each | p50 | p99 | requests/s | service CPU-µs / request |"
@@ -89,6 +93,13 @@ def markdown(report):
                   f" {fmt(mb(rates.get('sha256_bytes')), ',.0f')} MB/s. Load average at start {report['load_at_start']},"
                   f" at end {report.get('load_at_end')}; {report['seconds']} s in all."]
     return "\n".join(lines)
+
+
+def receiving_share(case):
+    """Median share of a round before the operation exists: upload, intake, spool writes."""
+    if not case.get("seconds_receiving_per_round"):
+        return None
+    return 100 * statistics.median(case["seconds_receiving_per_round"]) / statistics.median(case["seconds_per_round"])
 
 
 def per_round(case):
