@@ -24,14 +24,14 @@ def print_table(report):
     print()
     print(f"Signet benchmark {report['date']}  load at start {report['load_at_start']}  at end {report['load_at_end']}"
           f"  {report['machine']['cores']} cores  binaries {report['bin_dir']}")
-    header = (f"{'key':8} {'type':5} {'intake':9} {'size':>6} {'docs':>5} {'Signet/s':>9} {'rounds':>17} {'limit/s':>8}"
+    header = (f"{'key':8} {'type':5} {'intake':9} {'size':>6} {'docs':>5} {'Signet/s':>9} {'rounds':>31} {'limit/s':>8}"
               f" {'%limit':>7} {'pyHanko/s':>9} {'xpyHanko':>8} {'cpu s/1k':>8} {'curl s/1k':>9} {'gw MiB':>7} {'sig MiB':>7} {'recv%':>6}")
     print(header)
     print("-" * len(header))
     for c in report["cases"]:
         rounds = " ".join(f"{r:g}" for r in c["docs_per_second"])
         print(f"{KEYS[c['key']]['label']:8} {c['type']:5} {c['intake']:9} {size_label(c['size']):>6} {c['documents'] * c.get('clients', 1):>5}"
-              f" {c['median_docs_per_second']:>9.1f} {rounds:>17} {fmt(c.get('limit_docs_per_second'), '.0f'):>8}"
+              f" {c['median_docs_per_second']:>9.1f} {rounds:>31} {fmt(c.get('limit_docs_per_second'), '.0f'):>8}"
               f" {fmt(pct(c.get('ratio_to_limit')), '.1f'):>7} {fmt(c.get('pyhanko_docs_per_second'), '.1f'):>9}"
               f" {fmt(c.get('ratio_to_pyhanko'), '.1f'):>8} {c['service_cpu_seconds_per_1000_docs']:>8.2f}"
               f" {c['client_cpu_seconds_per_1000_docs']:>9.3f} {c['gateway_vmhwm_mib']:>7} {fmt(c['signer_vmhwm_mib'], 'g'):>7}"
