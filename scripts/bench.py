@@ -4,7 +4,7 @@
 For every case of the matrix — key (P-256, RSA-2048) × signature type (PAdES, CAdES) × intake
 (base64 JSON, multipart) × document size (200 KB, 2 MB) — it starts a fresh release gateway with
 its local signers on loopback, signing with that key, and sends operations whose bodies were
-written to files before the clock starts, one `curl --data-binary @file` per operation with
+written to files before the clock starts, one `curl -X POST --upload-file FILE` per operation with
 `Prefer: wait=600` (the answer comes when every document is signed; curl's own CPU is measured
 and reported). Beside Signet's documents/s it reports, measured in the same run:
 
@@ -291,10 +291,11 @@ def write_multipart_body(path, reference, signature_type, contents, content_type
 
 def start_send(run, base, body_path, content_type):
     """Starts curl POSTing the body file; the answer comes when the whole operation is signed
-    (Prefer: wait)."""
+    (Prefer: wait). `--upload-file` streams the file from the page cache: a fifth of the CPU of
+    `--data-binary @file`, which reads the whole body into curl's memory first."""
     return subprocess.Popen(["curl", "-sS", "--netrc-file", run.netrc, "-o", body_path + ".answer",
                              "-w", "%{http_code} %{time_total}", "-H", f"Content-Type: {content_type}",
-                             "-H", "Prefer: wait=600", "-H", "Expect:", "--data-binary", "@" + body_path,
+                             "-H", "Prefer: wait=600", "-H", "Expect:", "-X", "POST", "--upload-file", body_path,
                              base + "/v1/operations"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
