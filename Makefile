@@ -6,13 +6,16 @@ RUN_PACKAGES := libzmq3-dev libsqlite3-dev pkg-config openssl zlib1g-dev libxml2
 TEST_PACKAGES := $(RUN_PACKAGES) curl qpdf poppler-utils ghostscript python3-venv tinyproxy-bin haproxy docker-compose xmlsec1
 # Python validators nobody here wrote (pyHanko; signxml and lxml for XAdES), in a venv beside the tests.
 VENV := .venv
-PY_TEST_PACKAGES := pyhanko==0.38.0 pyhanko-cli==0.6.0 asn1crypto==1.5.1 reportlab==5.1.0 prometheus-client==0.26.0 signxml==5.2.0 lxml==6.2.0
+PY_TEST_PACKAGES := pyhanko==0.38.0 pyhanko-cli==0.6.0 asn1crypto==1.5.1 reportlab==5.1.0 prometheus-client==0.26.0 schemathesis==4.32.5 openapi-python-client==0.29.1 signxml==5.2.0 lxml==6.2.0
+# `make bench` on top: wrk (status latency), curl (the client), and matplotlib (the plot) in the same venv.
+BENCH_PACKAGES := wrk curl python3-venv
+BENCH_PY_PACKAGES := matplotlib==3.11.2
 WORK ?= ./work
 STATE ?= ./state
 PORT ?= 8080
 ARGS ?=
 
-.PHONY: run build test test-tsan deps test-deps lint bench bench-memory chaos chaos-short stack clean \
+.PHONY: run build test test-tsan deps test-deps bench-deps lint bench bench-memory chaos chaos-short stack clean \
 	image image-test compose-check
 
 define install_missing
@@ -62,9 +65,18 @@ test-tsan: test-deps
 	swift build --build-tests --sanitize=thread --scratch-path .build-tsan
 	SIGNET_BIN_DIR=$(CURDIR)/.build-tsan/debug swift test --skip-build --no-parallel --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_TESTS)'
 
-# Throughput against this machine's limit (see docs/benchmarks.md).
-bench: build
-	python3 scripts/bench.py $(BENCH_ARGS)
+# What `make bench` needs beyond the build: its own stamp in the venv, so test-deps' stays valid.
+bench-deps:
+	$(call install_missing,$(BENCH_PACKAGES))
+	@[ -x $(VENV)/bin/python ] && [ -f $(VENV)/.bench-packages ] && \
+	  [ "$$(cat $(VENV)/.bench-packages)" = "$(PY_TEST_PACKAGES) $(BENCH_PY_PACKAGES)" ] || \
+	  { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q $(PY_TEST_PACKAGES) $(BENCH_PY_PACKAGES) && \
+	    echo "$(PY_TEST_PACKAGES) $(BENCH_PY_PACKAGES)" > $(VENV)/.bench-packages; }
+
+# Throughput against this machine's limit and pyHanko, status latency, CPU and RSS, in one run
+# (docs/benchmarks.md): the full matrix, ~10 min. BENCH_ARGS="--matrix quick" for a short one.
+bench: build bench-deps
+	$(VENV)/bin/python scripts/bench.py $(BENCH_ARGS)
 
 # The scaled topology without containers (also part of `make test`): HAProxy round-robin over
 # two gateways that name each other with --peer, external signers serving both (docs/operations.md).

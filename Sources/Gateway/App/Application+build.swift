@@ -14,6 +14,8 @@ struct GatewayApplication {
     let supervisor: LocalSignerSupervisor
     /// What signers pass as `--gateway-public-key`.
     let signerPublicKey: String
+    /// Every path the API serves, with its methods (`AllowedMethods.table`).
+    let routes: [(path: String, methods: [String])]
 }
 
 struct StartupError: Error, CustomStringConvertible {
@@ -96,6 +98,7 @@ func buildApplication(
     // First, so they wrap every route added below (and the not-found answer).
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware())
+    let routes = AllowedMethods(router)
     OperationsController(
         registry: registry, auth: auth, advertised: configuration.advertised, ids: ids,
         limits: .init(
@@ -103,11 +106,13 @@ func buildApplication(
             maxWait: configuration.maxWait, syncTimeout: configuration.syncTimeout,
             requestTimeout: configuration.requestTimeout, minFreeDiskRatio: configuration.minFreeDiskRatio),
         peers: peers
-    ).addRoutes(to: router)
-    InstanceController(advertised: configuration.advertised).addRoutes(to: router)
-    TokenController(auth: auth).addRoutes(to: router)
-    HealthController(hub: hub, signing: signing.health).addRoutes(to: router)
-    MetricsController(hub: hub, registry: registry).addRoutes(to: router)
+    ).addRoutes(to: routes)
+    InstanceController(advertised: configuration.advertised).addRoutes(to: routes)
+    TokenController(auth: auth).addRoutes(to: routes)
+    HealthController(hub: hub, signing: signing.health).addRoutes(to: routes)
+    MetricsController(hub: hub, registry: registry).addRoutes(to: routes)
+    OpenAPIController().addRoutes(to: routes)
+    routes.refuseOtherMethods()
 
     let application = Application(
         router: router,
@@ -129,7 +134,7 @@ func buildApplication(
         logger: logger)
     return GatewayApplication(
         application: application, hub: hub, registry: registry, supervisor: supervisor,
-        signerPublicKey: keys.server.publicKey)
+        signerPublicKey: keys.server.publicKey, routes: routes.table)
 }
 
 /// The signer endpoint's CURVE keys: the gateway's own pair (`--signer-curve-key`, else made once

@@ -125,6 +125,7 @@ struct APIError: Error, HTTPResponseError, Sendable {
         case "QUEUE_FULL": "Too many documents are waiting to be signed"
         case "TOO_MANY_RUNNING_OPERATIONS": "Too many operations of this client are running"
         case "INSUFFICIENT_STORAGE": "Not enough free disk space for this request"
+        case "METHOD_NOT_ALLOWED": "The path does not take this method"
         default: "The request is invalid"
         }
     }

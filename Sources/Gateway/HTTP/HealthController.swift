@@ -7,7 +7,7 @@ struct HealthController: Sendable {
     let hub: SignerHub
     let signing: SigningMode.Health
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: some RouterMethods<BasicRequestContext>) {
         router.get("/health/live") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],

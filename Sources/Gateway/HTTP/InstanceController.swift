@@ -6,7 +6,7 @@ import Hummingbird
 struct InstanceController: Sendable {
     let advertised: AdvertisedAddress
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: some RouterMethods<BasicRequestContext>) {
         router.get("/v1/instance") { _, _ in
             try Response.json(
                 PeerDirectory.Instance(instance: advertised.instance, url: advertised.url("")), status: .ok)

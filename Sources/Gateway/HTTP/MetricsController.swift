@@ -9,7 +9,7 @@ struct MetricsController: Sendable {
 
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: some RouterMethods<BasicRequestContext>) {
         router.get("/metrics") { _, _ in await self.scrape() }
     }
 

@@ -133,6 +133,13 @@ struct OperationView: Encodable, Sendable {
         }
     }
 
+    /// `visibleSignatureInfo`'s fields in the order of their names, with their attribute keys.
+    static let visibleFields: [(key: String, field: KeyPath<VisibleSignatureInfo, String?> & Sendable)] = [
+        ("area", \.area), ("areaBackgroundColor", \.areaBackgroundColor), ("font", \.font),
+        ("imageType", \.imageType), ("imageValue", \.imageValue), ("locationType", \.locationType),
+        ("locationValue", \.locationValue), ("oneOffTemplate", \.oneOffTemplate), ("templateType", \.templateType),
+    ].map { ("visibleSignatureInfo." + $0.0, $0.1) }
+
     /// The attributes a signature was asked with, flattened to Sign'Stash's key/value pairs:
     /// `reason`, `location`, `applyTimestamp`, and each `visibleSignatureInfo.FIELD` given.
     static func attributes(_ signature: SignatureParameters) -> [Attribute] {
@@ -144,15 +151,12 @@ struct OperationView: Encodable, Sendable {
         if signature.applyTimestamp {
             attributes.append(.init(attributeKey: "applyTimestamp", attributeValue: "true"))
         }
-        if let visible = signature.visibleSignature,
-            let encoded = try? JSONEncoder().encode(visible),
-            let object = try? JSONSerialization.jsonObject(with: encoded) as? [String: Any]
-        {
-            for (key, value) in object.sorted(by: { $0.key < $1.key }) where !(value is NSNull) {
+        if let visible = signature.visibleSignature {
+            for (key, field) in Self.visibleFields {
+                guard let value = visible[keyPath: field] else { continue }
                 // Images are data, not attributes: their presence is enough.
-                let text =
-                    key == "imageValue" ? "(\((value as? String)?.utf8.count ?? 0) base64 characters)" : "\(value)"
-                attributes.append(.init(attributeKey: "visibleSignatureInfo.\(key)", attributeValue: text))
+                let text = field == \.imageValue ? "(\(value.utf8.count) base64 characters)" : value
+                attributes.append(.init(attributeKey: key, attributeValue: text))
             }
         }
         if let advanced = signature.advancedSignature {

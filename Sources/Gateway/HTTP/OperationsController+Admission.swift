@@ -151,7 +151,8 @@ extension OperationsController {
                             maxDocuments: limits.maxDocuments, maxMetadataBytes: limits.maxMetadataBytes)
                     case .multipart(let boundary):
                         MultipartIntake(
-                            boundary: boundary, openSink: sinks.open, maxDocuments: limits.maxDocuments,
+                            boundary: boundary, openSink: sinks.open,
+                            endDocument: { sinks.ended($0, signatureType: $1) }, maxDocuments: limits.maxDocuments,
                             maxMetadataBytes: limits.maxMetadataBytes)
                     }
                 var received = 0

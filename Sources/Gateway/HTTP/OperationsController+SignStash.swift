@@ -8,7 +8,7 @@ import Hummingbird
 extension OperationsController {
     static let signStashBase = "/signstash/einvoice-integration-client-ws/api/v0"
 
-    func addSignStashRoutes(to router: Router<BasicRequestContext>) {
+    func addSignStashRoutes(to router: some RouterMethods<BasicRequestContext>) {
         let group = router.group(RouterPath(Self.signStashBase)).add(middleware: SignStashErrors())
         group.post("document/sign/base64/") { request, context in try await self.signSynchronously(request, context) }
         group.post("document/sign/") { request, context in try await self.signSynchronously(request, context) }

@@ -26,7 +26,7 @@ struct OperationsController: Sendable {
     let limits: Limits
     let peers: PeerDirectory
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: some RouterMethods<BasicRequestContext>) {
         router.post("/v1/operations") { request, context in try await self.start(request, context) }
         router.get("/v1/operations") { request, context in try await self.find(request, context) }
         router.get("/v1/operations/:id") { request, context in try await self.status(request, context) }
@@ -119,8 +119,11 @@ struct OperationsController: Sendable {
     }
 
     func document(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        guard let index = context.parameters.get("n", as: Int.self), index >= 0 else {
+            throw APIError.badRequest("INVALID_PARAMETER", "the document number is a whole number from 0")
+        }
         let operation = try await owned(request, context)
-        guard let index = context.parameters.get("n", as: Int.self), operation.documents.indices.contains(index) else {
+        guard operation.documents.indices.contains(index) else {
             throw APIError.notFound(
                 "DOCUMENT_NOT_FOUND", "documents are numbered from 0 to \(operation.documents.count - 1)")
         }
@@ -233,6 +236,26 @@ struct OperationsController: Sendable {
         if let id { headers[.location] = advertised.url("/v1/operations/\(id)") }
         if retryAfter { headers[.retryAfter] = "1" }
         return try .json(value, status: status, headers: headers)
+    }
+
+    /// An operation's view, written without `JSONEncoder` (OperationView+JSON.swift).
+    func json(
+        _ view: OperationView, status: HTTPResponse.Status, location id: String? = nil, retryAfter: Bool = false
+    ) -> Response {
+        json(bytes: view.jsonBytes(), status: status, location: id, retryAfter: retryAfter)
+    }
+
+    func json(_ views: [OperationView], status: HTTPResponse.Status) -> Response {
+        json(bytes: OperationView.jsonBytes(of: views), status: status)
+    }
+
+    private func json(
+        bytes: [UInt8], status: HTTPResponse.Status, location id: String? = nil, retryAfter: Bool = false
+    ) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let id { headers[.location] = advertised.url("/v1/operations/\(id)") }
+        if retryAfter { headers[.retryAfter] = "1" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// `Prefer: wait=N` (RFC 7240).

@@ -121,23 +121,14 @@ enum SpoolStreaming {
         _ view: OperationView, operation: Operation, registry: OperationRegistry,
         to writer: inout any ResponseBodyWriter
     ) async throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        var head = view
-        head.documentList = []
-        let headBytes = [UInt8](try encoder.encode(head))
-        // Split `{…"documentList":[]…}` around the list (quotes inside string values are escaped,
-        // so this sequence is the key).
-        let marker = [UInt8](#""documentList":[]"#.utf8)
-        guard let at = headBytes.firstRange(of: marker)?.lowerBound else {
-            throw EncodingError.invalidValue(head, .init(codingPath: [], debugDescription: "no documentList"))
-        }
-        try await writer.write(ByteBuffer(bytes: headBytes[..<(at + marker.count - 1)]))
+        let (head, tail) = view.jsonHeadAndTail()
+        try await writer.write(ByteBuffer(bytes: head))
+        let received = view.creationDate.formatted(.iso8601)
         for (index, document) in view.documentList.enumerated() {
-            var entry = [UInt8](try encoder.encode(document))
-            entry.removeLast()  // the closing brace
-            if index > 0 { entry.insert(UInt8(ascii: ","), at: 0) }
+            var json = JSONWriter()
+            document.write(to: &json, receptionDate: received)
+            var entry: [UInt8] = index > 0 ? [UInt8(ascii: ",")] : []
+            entry += json.bytes.dropLast()  // the closing brace comes after signedContent
             if operation.documents[index].status == .signed,
                 let signed = try await SignedBytes.locate(operation.id, index, in: registry)
             {
@@ -150,6 +141,6 @@ enum SpoolStreaming {
                 try await writer.write(ByteBuffer(bytes: entry))
             }
         }
-        try await writer.write(ByteBuffer(bytes: headBytes[(at + marker.count - 1)...]))
+        try await writer.write(ByteBuffer(bytes: tail))
     }
 }

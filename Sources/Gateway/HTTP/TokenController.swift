@@ -9,7 +9,7 @@ import Hummingbird
 struct TokenController: Sendable {
     let auth: Authenticator
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: some RouterMethods<BasicRequestContext>) {
         for path in Self.paths { router.post(RouterPath(path)) { request, _ in try await self.token(request) } }
     }
 

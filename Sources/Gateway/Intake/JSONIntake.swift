@@ -167,9 +167,7 @@ struct JSONIntake: RequestIntake {
                 continue
             }
             let runStart = index
-            Self.base64Classes.withUnsafeBufferPointer { classes in
-                while index < bytes.count, classes[Int(bytes[index])] == 0 { index += 1 }
-            }
+            index = Self.alphabetRunEnd(bytes, from: index)
             if index > runStart {
                 let run = UnsafeRawBufferPointer(rebasing: bytes[runStart..<index])
                 try decoding { try $0.append(alphabet: run) }
@@ -220,6 +218,29 @@ struct JSONIntake: RequestIntake {
     }
 
     /// 0: base64 alphabet; 1: anything else.
+    /// Where the run of base64 alphabet characters (`A–Z a–z 0–9 + /`) starting at `start` ends:
+    /// eight table look-ups and one branch per step (a branch per byte was 17 % of the gateway's
+    /// time on CAdES intake, perf; Swift's `SIMD16` comparisons compiled to a scalar loop were
+    /// slower still), the rest one by one.
+    static func alphabetRunEnd(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return start }
+        return base64Classes.withUnsafeBufferPointer { table in
+            // swift-format-ignore: NeverForceUnwrap
+            let classes = table.baseAddress!
+            var index = start
+            while index + 8 <= bytes.count {
+                let p = base + index
+                let seen =
+                    classes[Int(p[0])] | classes[Int(p[1])] | classes[Int(p[2])] | classes[Int(p[3])]
+                    | classes[Int(p[4])] | classes[Int(p[5])] | classes[Int(p[6])] | classes[Int(p[7])]
+                guard seen == 0 else { break }
+                index += 8
+            }
+            while index < bytes.count, classes[Int(base[index])] == 0 { index += 1 }
+            return index
+        }
+    }
+
     static let base64Classes: [UInt8] = (0...255).map { byte in
         switch UInt8(byte) {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),

@@ -9,6 +9,8 @@ import NIOCore
 /// next document's sink, in order; the `signRequest` part (the request's JSON without
 /// `base64Content`, as a field or as a file) is collected and decoded at `finish()`; other parts
 /// are read and dropped. Everything but the files' content counts against `maxMetadataBytes`.
+/// When the `signRequest` part comes before (some of) the files, each file's signature type is
+/// known as it ends (`endDocument`): a detached-CAdES document then keeps no file, as with JSON.
 struct MultipartIntake: RequestIntake {
     private let parser: MultipartParser
     private let parts: Parts
@@ -18,11 +20,13 @@ struct MultipartIntake: RequestIntake {
 
     /// - Parameter boundary: from `boundary(contentType:)` (never empty).
     init(
-        boundary: String, openSink: @escaping (Int) throws -> any DocumentSink, maxDocuments: Int,
-        maxMetadataBytes: Int
+        boundary: String, openSink: @escaping (Int) throws -> any DocumentSink,
+        endDocument: @escaping (Int, String?) -> Void = { _, _ in }, maxDocuments: Int, maxMetadataBytes: Int
     ) {
         parser = MultipartParser(boundary: boundary)
-        parts = Parts(openSink: openSink, maxDocuments: maxDocuments, maxMetadataBytes: maxMetadataBytes)
+        parts = Parts(
+            openSink: openSink, endDocument: endDocument, maxDocuments: maxDocuments,
+            maxMetadataBytes: maxMetadataBytes)
         closing = ClosingDelimiterSearch(boundary: boundary)
         parser.onHeader = { [parts] name, value in parts.header(name, value) }
         parser.onBody = { [parts] body in parts.body(&body) }
@@ -101,12 +105,17 @@ extension MultipartIntake {
         }
 
         let openSink: (Int) throws -> any DocumentSink
+        let endDocument: (Int, String?) -> Void
         let maxDocuments: Int
         let maxMetadataBytes: Int
         var current = Current.headers(name: nil, fileName: nil)
         /// One per `files` part so far: its file name, if it had one.
         var fileNames: [String?] = []
         var signRequest: [UInt8]?
+        /// Each document's signature type, once a `signRequest` that decodes has ended.
+        private var signatureTypes: [String?]?
+        /// `files` parts received whole.
+        private var completedFiles = 0
         var documentBytes = 0
         var failure: (any Error)?
         /// A document's bytes on their way to its sink: the parser hands them over between CRs
@@ -114,8 +123,12 @@ extension MultipartIntake {
         private var batch: [UInt8] = []
         static let batchSize = 64 * 1024
 
-        init(openSink: @escaping (Int) throws -> any DocumentSink, maxDocuments: Int, maxMetadataBytes: Int) {
+        init(
+            openSink: @escaping (Int) throws -> any DocumentSink, endDocument: @escaping (Int, String?) -> Void,
+            maxDocuments: Int, maxMetadataBytes: Int
+        ) {
             self.openSink = openSink
+            self.endDocument = endDocument
             self.maxDocuments = maxDocuments
             self.maxMetadataBytes = maxMetadataBytes
             batch.reserveCapacity(Self.batchSize)
@@ -157,13 +170,27 @@ extension MultipartIntake {
             do {
                 switch current {
                 case .headers: try begin()
-                case .document(let sink): try flush(to: sink)
-                case .signRequest, .ignored: break
+                case .document(let sink):
+                    try flush(to: sink)
+                    completedFiles += 1
+                    if let signatureTypes { ended(completedFiles - 1, signatureTypes) }
+                case .signRequest:
+                    // Only the types: the request is decoded and checked whole at `finish()`.
+                    signatureTypes = (try? JSONDecoder().decode(Types.self, from: Data(signRequest ?? [])))?
+                        .documents.map { $0.signatureInfo?.signatureType }
+                    if let signatureTypes { (0..<completedFiles).forEach { ended($0, signatureTypes) } }
+                case .ignored: break
                 }
             } catch {
                 failure = error
             }
             current = .headers(name: nil, fileName: nil)
+        }
+
+        private struct Types: Decodable { var documents: [JSONIntake.EntrySignatureType] }
+
+        private func ended(_ document: Int, _ types: [String?]) {
+            if document < types.count { endDocument(document, types[document]) }
         }
 
         func abandon() {

@@ -5,8 +5,9 @@ import Foundation
 /// (the one reading the body), then read by the handler that awaited it.
 ///
 /// A document signed from its digest alone (detached CAdES) keeps no file: it is hashed as it
-/// arrives and its file is removed as soon as its entry says how it is signed, or at the end.
-/// Every other file is synced in the background once its document is whole.
+/// arrives, held in memory while it is small (`SpoolFileSink.memoryLimit`), and its file — if it
+/// outgrew that — is removed as soon as its entry says how it is signed, or at the end. Every
+/// other file is written and synced in the background once its document is whole.
 final class SinkSet: @unchecked Sendable {
     let folder: IncomingFolder
     let maxDocuments: Int
@@ -31,7 +32,7 @@ final class SinkSet: @unchecked Sendable {
         // signed, its file is kept and can be synced now.
         if let previous = last { settle(previous, keepFile: true) }
         last = document
-        let sink = try SpoolFileSink(folder: folder, document: document)
+        let sink = SpoolFileSink(folder: folder, document: document)
         sinks[document] = sink
         return sink
     }

@@ -59,11 +59,18 @@ struct AdmissionAPITests {
             """#
         multipart +=
             "--\(boundary)\r\nContent-Disposition: form-data; name=\"signRequest\"\r\n\r\n\(types)\r\n--\(boundary)--\r\n"
+        // The same with the signRequest first: each file's type is known as it ends.
+        let signRequestFirst =
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"signRequest\"\r\n\r\n\(types)\r\n"
+            + multipart[
+                ..<multipart.range(of: "--\(boundary)\r\nContent-Disposition: form-data; name=\"signRequest\"")!
+                    .lowerBound] + "--\(boundary)--\r\n"
         var multipartHeaders = API.headers()
         multipartHeaders[.contentType] = "multipart/form-data; boundary=\(boundary)"
         let requests = [
             (json, API.headers(), ["1.in"]),
             (ByteBuffer(string: multipart), multipartHeaders, ["1.in"]),
+            (ByteBuffer(string: signRequestFirst), multipartHeaders, ["1.in"]),
         ]
         try await built.application.test(.router) { client in
             for (body, headers, kept) in requests {

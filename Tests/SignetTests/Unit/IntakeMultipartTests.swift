@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import NIOCore
 import TestSupport
@@ -52,6 +53,31 @@ struct MultipartIntakeTests {
             boundary: try MultipartIntake.boundary(contentType: "multipart/form-data; boundary=\"\(boundary)\""),
             openSink: sinks.open, maxDocuments: maxDocuments, maxMetadataBytes: maxMetadataBytes)
         return (try intake(&multipart, body, chunking), sinks)
+    }
+
+    /// With the `signRequest` before (some of) the files, each file's type is reported as the
+    /// file ends, for every way of cutting the body; with it last, at its end for all of them.
+    @Test(arguments: Chunking.allCases)
+    func signatureTypesAreReportedAsFilesEnd(_ chunking: Chunking) throws {
+        let typed = #"""
+            {"documents":[{"documentRequest":{},"signatureInfo":{"signatureType":"CAdES"}},
+            {"documentRequest":{},"signatureInfo":{}},{"documentRequest":{}}]}
+            """#
+        let orders: [([Part], [String])] = [
+            ([.signRequest(typed), .file([1]), .file([2]), .file([3])], ["0:CAdES", "1:-", "2:-"]),
+            ([.file([1]), .signRequest(typed), .file([2]), .file([3])], ["0:CAdES", "1:-", "2:-"]),
+            ([.file([1]), .file([2]), .file([3]), .signRequest(typed)], ["0:CAdES", "1:-", "2:-"]),
+        ]
+        for (parts, expected) in orders {
+            let sinks = OpenedSinks()
+            let ended = Locked<[String]>([])
+            var multipart = MultipartIntake(
+                boundary: Self.boundary, openSink: sinks.open,
+                endDocument: { index, type in ended.withLock { $0.append("\(index):\(type ?? "-")") } },
+                maxDocuments: 10, maxMetadataBytes: 1 << 20)
+            _ = try intake(&multipart, Self.body(parts), chunking)
+            #expect(ended.withLock { $0 } == expected, "\(chunking)")
+        }
     }
 
     static let signRequest = #"""
