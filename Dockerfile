@@ -12,7 +12,7 @@
 # the volumes, the user (uid 10001) and how the entrypoint sizes the local signers.
 
 FROM swift:6.3-bookworm AS build
-# The C libraries Package.swift links (CZeroMQ, GRDB's SQLite, CZlib) and pkg-config to find them.
+# The C libraries Package.swift links (CZeroMQ, GRDB's SQLite, CZlib, CLibXML2) and pkg-config to find them.
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libzmq3-dev libsqlite3-dev zlib1g-dev libxml2-dev pkg-config \
