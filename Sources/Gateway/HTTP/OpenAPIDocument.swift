@@ -8,7 +8,7 @@ enum OpenAPIDocument {
         info:
           title: Signet
           version: "1"
-          summary: On-premise asynchronous document signing (PAdES, CAdES), Sign'Stash compatible.
+          summary: On-premise asynchronous document signing (PAdES, CAdES, XAdES), Sign'Stash compatible.
           description: |
             Signet's client API (`/v1`) and the Sign'Stash Proxy's compatible paths
             (`/signstash/einvoice-integration-client-ws/api/v0`), as docs/api.md describes them.
@@ -637,7 +637,7 @@ enum OpenAPIDocument {
                 signatureType:
                   type: string
                   description: Case-insensitive.
-                  enum: [PAdES, CAdES]
+                  enum: [PAdES, CAdES, XAdES]
                 reason: { type: [string, "null"] }
                 location: { type: [string, "null"] }
                 applyTimestamp:
@@ -648,9 +648,24 @@ enum OpenAPIDocument {
                     - type: "null"
                     - $ref: "#/components/schemas/VisibleSignatureInfo"
                 advancedSignatureInfo:
-                  description: |
-                    Sign'Stash's XAdES options (signatureLocation, signatureTransform, canonicalTransform):
-                    accepted and not used until XAdES lands.
+                  oneOf:
+                    - type: "null"
+                    - $ref: "#/components/schemas/AdvancedSignatureInfo"
+            AdvancedSignatureInfo:
+              type: object
+              description: |
+                XAdES only (checked for XAdES documents: 400 INVALID_ADVANCED_SIGNATURE_INFO; ignored
+                for PAdES and CAdES, as Sign'Stash does).
+              properties:
+                signatureLocation:
+                  type: [string, "null"]
+                  description: The element that receives the signature (default the document element).
+                signatureTransform:
+                  type: [string, "null"]
+                  description: "ENVELOPED (default), XPATH or XPATH2_FILTER."
+                canonicalTransform:
+                  type: [string, "null"]
+                  description: "EXCLUSIVE (default) or EXCLUSIVE_WITH_COMMENTS."
             VisibleSignatureInfo:
               type: object
               description: PAdES only; docs/api.md "Visible signatures" gives every rule.
