@@ -94,7 +94,9 @@ enum Flate {
         return out
     }
 
-    private static func paeth(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt8 {
+    /// The Paeth predictor (PNG, ISO/IEC 15948 §9.4), shared by PDF's PNG predictors and the
+    /// PNG decoder.
+    static func paeth(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt8 {
         let p = Int(a) + Int(b) - Int(c)
         let pa = abs(p - Int(a))
         let pb = abs(p - Int(b))

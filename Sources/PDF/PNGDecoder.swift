@@ -202,20 +202,11 @@ enum PNGDecoder {
                 case 1: predicted = left
                 case 2: predicted = up
                 case 3: predicted = UInt8((Int(left) + Int(up)) / 2)
-                default: predicted = paeth(left, up, upLeft)
+                default: predicted = Flate.paeth(left, up, upLeft)
                 }
                 d[current + j] = d[current + j] &+ predicted
             }
         }
-    }
-
-    private static func paeth(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt8 {
-        let p = Int(a) + Int(b) - Int(c)
-        let pa = abs(p - Int(a))
-        let pb = abs(p - Int(b))
-        let pc = abs(p - Int(c))
-        if pa <= pb && pa <= pc { return a }
-        return pb <= pc ? b : c
     }
 
     /// A palette index past the palette's end is an error (ISO/IEC 15948 §11.2.3).

@@ -38,28 +38,11 @@ public struct PageColors: Sendable {
 
     /// Parses a binary PPM (P6, maxval 255) as pdftoppm writes it.
     public init(ppm bytes: [UInt8], dpi: Int) throws {
-        var fields: [String] = []
-        var index = 0
-        var current = ""
-        while fields.count < 4, index < bytes.count {
-            let c = bytes[index]
-            index += 1
-            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 {
-                if !current.isEmpty {
-                    fields.append(current)
-                    current = ""
-                }
-            } else {
-                current.append(Character(UnicodeScalar(c)))
-            }
-        }
-        guard fields.count == 4, fields[0] == "P6", let w = Int(fields[1]), let h = Int(fields[2]), fields[3] == "255",
-            bytes.count - index == 3 * w * h
-        else { throw ShellError.failed("not an 8-bit binary PPM") }
+        let (w, h, pixels) = try Netpbm.read(bytes, magic: "P6", channels: 3)
         width = w
         height = h
         self.dpi = dpi
-        pixels = Array(bytes[index...])
+        self.pixels = pixels
     }
 
     /// The pixel at `x`, `y` points from the lower-left corner of the page as displayed.

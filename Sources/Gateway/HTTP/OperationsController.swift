@@ -232,10 +232,15 @@ struct OperationsController: Sendable {
     func json(
         _ value: some Encodable, status: HTTPResponse.Status, location id: String? = nil, retryAfter: Bool = false
     ) throws -> Response {
+        try .json(value, status: status, headers: headers(location: id, retryAfter: retryAfter))
+    }
+
+    /// An operation's `Location` (on this instance) and `Retry-After` while it runs.
+    private func headers(location id: String?, retryAfter: Bool) -> HTTPFields {
         var headers: HTTPFields = [:]
         if let id { headers[.location] = advertised.url("/v1/operations/\(id)") }
         if retryAfter { headers[.retryAfter] = "1" }
-        return try .json(value, status: status, headers: headers)
+        return headers
     }
 
     /// An operation's view, written without `JSONEncoder` (OperationView+JSON.swift).
@@ -252,9 +257,8 @@ struct OperationsController: Sendable {
     private func json(
         bytes: [UInt8], status: HTTPResponse.Status, location id: String? = nil, retryAfter: Bool = false
     ) -> Response {
-        var headers: HTTPFields = [.contentType: "application/json"]
-        if let id { headers[.location] = advertised.url("/v1/operations/\(id)") }
-        if retryAfter { headers[.retryAfter] = "1" }
+        var headers = headers(location: id, retryAfter: retryAfter)
+        headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 

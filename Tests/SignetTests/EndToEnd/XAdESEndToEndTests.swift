@@ -152,12 +152,8 @@ struct XAdESEndToEndTests {
             let imprint = try #require(report.timestampImprint)
             let token = try #require(report.timestampToken.flatMap { Data(base64Encoded: $0) })
             try token.write(to: ws.url("token.der"))
-            let checked = try await Shell.run(
-                "openssl",
-                [
-                    "ts", "-verify", "-token_in", "-in", ws.path("token.der"), "-digest", imprint,
-                    "-CAfile", tsa.certificate.path, "-untrusted", tsa.certificate.path,
-                ])
+            let checked = try await XAdESValidators.verifyTimestamp(
+                ws.url("token.der"), imprint: imprint, authority: tsa)
             #expect(checked.status == 0 && checked.stdout.contains("Verification: OK"), "\(checked.output)")
         } catch {
             Issue.record("\(error)\n\(gateway.log())")

@@ -64,6 +64,19 @@ enum XAdESValidators {
         return String(text[range].dropFirst(4).dropLast())
     }
 
+    /// `openssl ts -verify` of a time-stamp token (DER, at `token`) against the imprint a
+    /// validator computed (hex), trusting the test authority's certificate.
+    static func verifyTimestamp(_ token: URL, imprint: String, authority: TimestampServer) async throws
+        -> Shell.Result
+    {
+        try await Shell.run(
+            "openssl",
+            [
+                "ts", "-verify", "-token_in", "-in", token.path, "-digest", imprint,
+                "-CAfile", authority.certificate.path, "-untrusted", authority.certificate.path,
+            ])
+    }
+
     /// `xmlsec1 --verify` of the signature `signatureID` (or the first one) against `trusted`.
     static func xmlsec(_ path: String, trusted: String, signatureID: String?) async throws -> Shell.Result {
         var arguments = [
