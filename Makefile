@@ -3,8 +3,9 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # What building and running needs, and what the tests need on top (validators, tools).
 RUN_PACKAGES := libzmq3-dev libsqlite3-dev pkg-config openssl zlib1g-dev libxml2-dev
-TEST_PACKAGES := $(RUN_PACKAGES) curl qpdf poppler-utils ghostscript python3-venv tinyproxy-bin haproxy docker-compose xmlsec1
-# Python validators nobody here wrote (pyHanko; signxml and lxml for XAdES), in a venv beside the tests.
+TEST_PACKAGES := $(RUN_PACKAGES) curl qpdf poppler-utils ghostscript python3-venv tinyproxy-bin haproxy docker-compose xmlsec1 openjdk-17-jdk-headless libxml-security-java libslf4j-java
+# Python validators nobody here wrote (pyHanko; signxml and lxml for XAdES), in a venv beside the tests;
+# Apache Santuario (libxml-security-java, run by the JDK) and xmlsec1 are the other XAdES validators.
 VENV := .venv
 PY_TEST_PACKAGES := pyhanko==0.38.0 pyhanko-cli==0.6.0 asn1crypto==1.5.1 reportlab==5.1.0 prometheus-client==0.26.0 schemathesis==4.32.5 openapi-python-client==0.29.1 signxml==5.2.0 lxml==6.2.0
 # `make bench` on top: wrk (status latency), curl (the client), and matplotlib (the plot) in the same venv.

@@ -5,10 +5,12 @@ import TestSupport
 import Testing
 
 /// XAdES B-B signatures of invoices as invoicing systems write them, for every
-/// `signatureTransform` × `canonicalTransform`, checked by xmlsec1 and by signxml + lxml.
+/// `signatureTransform` × `canonicalTransform`, checked by xmlsec1, by Apache Santuario (what
+/// EU DSS validates with) and by signxml + lxml.
 @Suite(.timeLimit(.minutes(5)))
 struct XAdESSignerTests {
-    /// Each fixture, and what of it signxml does not read as XML-DSig says (xmlsec1 does):
+    /// Each fixture, and what of it signxml does not read as XML-DSig says (xmlsec1 and
+    /// Santuario do, and both must accept every file):
     /// `URI=""` is the whole document minus comments, so signxml, which canonicalizes only the
     /// document element, misses processing instructions outside it, includes the comments inside
     /// it under a `#WithComments` transform, and ignores XPath transforms (an earlier signature
@@ -49,6 +51,7 @@ struct XAdESSignerTests {
                 chainPEM: try String(contentsOfFile: pki.chain, encoding: .utf8)))
         var signedFiles: [(path: String, signatureID: String)] = []
         var signxmlDiffers: Set<String> = []
+        var tamperedFiles: [(path: String, signatureID: String)] = []
         for fixture in Self.fixtures {
             let original = try XAdESValidators.fixture(fixture.name)
             for transform in Self.transforms {
@@ -86,6 +89,7 @@ struct XAdESSignerTests {
                         let refused = try await XAdESValidators.xmlsec(
                             tamperedPath, trusted: pki.caCert, signatureID: id)
                         #expect(refused.status != 0, "\(name): a tampered copy verified")
+                        tamperedFiles.append((tamperedPath, id))
                     }
                     if fixture.otherSignature {
                         // The earlier signature excludes every signature: it stays valid.
@@ -98,6 +102,27 @@ struct XAdESSignerTests {
                     }
                 }
             }
+        }
+        // Santuario accepts every combination, and refuses each tampered copy at the document's
+        // reference (and the earlier signature of a signed invoice stays valid for it too).
+        let santuario = try await XAdESValidators.santuario(
+            signedFiles + tamperedFiles, trusting: pki.caCert)
+        #expect(santuario.count == signedFiles.count + tamperedFiles.count)
+        for file in signedFiles {
+            #expect(santuario[file.path] == "ok", "\(file.path): \(santuario[file.path] ?? "no verdict")")
+        }
+        for file in tamperedFiles {
+            #expect(
+                santuario[file.path] == "signature does not verify; reference 0 digest mismatch;",
+                "\(file.path): \(santuario[file.path] ?? "no verdict")")
+        }
+        let earlier = signedFiles.filter { $0.path.contains("/existing-signature.xml-") }
+        #expect(earlier.count == Self.transforms.count * Self.canonicals.count)
+        let signerPEM = XAdESValidators.fixtures.appendingPathComponent("existing-signature-signer.pem").path
+        let earlierVerdicts = try await XAdESValidators.santuario(
+            earlier.map { ($0.path, "earlier-signature") }, trusting: signerPEM)
+        for file in earlier {
+            #expect(earlierVerdicts[file.path] == "ok", "\(file.path) earlier signature")
         }
         let reports = try await XAdESValidators.signxml(signedFiles, pki: pki)
         #expect(reports.count == signedFiles.count)

@@ -101,6 +101,8 @@ struct XAdESEndToEndTests {
                     xmlFiles.append((path, signatureID))
                 }
             }
+            let santuario = try await XAdESValidators.santuario(xmlFiles, trusting: certificate)
+            for file in xmlFiles { #expect(santuario[file.path] == "ok", "\(file.path): \(santuario)") }
             let reports = try await XAdESValidators.signxml(xmlFiles, trusting: certificate, leaf: certificate)
             #expect(reports.map(\.parent) == ["Invoice", "ExchangedDocument", "Factura"])
             for report in reports {

@@ -46,7 +46,8 @@ struct XAdESPKI {
     }
 }
 
-/// The validators a XAdES result must pass: xmlsec1 (Debian's) and signxml + lxml
+/// The validators a XAdES result must pass: xmlsec1 (Debian's), Apache Santuario (Debian's, the
+/// library EU DSS validates with; `Tests/tools/SantuarioVerify.java`) and signxml + lxml
 /// (`Tests/tools/xades_check.py`).
 enum XAdESValidators {
     static let fixtures = Shell.packageRoot.appendingPathComponent("Tests/SignetTests/Fixtures/XML")
@@ -86,6 +87,28 @@ enum XAdESValidators {
         ]
         if let signatureID { arguments += ["--node-id", signatureID] }
         return try await Shell.run("xmlsec1", arguments + [path])
+    }
+
+    /// Apache Santuario's verdict on each (file, signature Id), trusting `ca`: "ok" (secure
+    /// validation, every reference and the signature value verify, the KeyInfo certificate
+    /// chains to `ca`) or the reason it refused. One JVM for all the files.
+    static func santuario(_ files: [(path: String, signatureID: String)], trusting ca: String) async throws
+        -> [String: String]
+    {
+        let source = Shell.packageRoot.appendingPathComponent("Tests/tools/SantuarioVerify.java").path
+        let classPath = ["xmlsec", "commons-codec", "slf4j-api", "slf4j-nop"].map { "/usr/share/java/\($0).jar" }
+        let arguments = ["-cp", classPath.joined(separator: ":"), source, ca]
+        let result = try await Shell.run(
+            "java", arguments + files.flatMap { [$0.path, $0.signatureID] }, timeout: .seconds(300))
+        guard result.status == 0 else { throw ShellError.failed("SantuarioVerify.java: \(result.stderr)") }
+        struct Verdict: Decodable {
+            var file: String
+            var santuario: String
+        }
+        let verdicts = try result.stdout.split(separator: "\n").map {
+            try JSONDecoder().decode(Verdict.self, from: Data($0.utf8))
+        }
+        return Dictionary(verdicts.map { ($0.file, $0.santuario) }, uniquingKeysWith: { first, _ in first })
     }
 
     struct SignXMLReport: Decodable {
