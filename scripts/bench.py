@@ -170,13 +170,17 @@ class Service:
 
     def cpu_seconds(self):
         """Gateway + live signers + signers that exited and were reaped by the gateway."""
+        return sum(self.cpu_split())
+
+    def cpu_split(self):
+        """(the gateway's own CPU seconds, its signers': live ones and those it reaped)."""
         stat = proc_stat(self.process.pid)
-        total = stat[1] + stat[2] if stat else 0.0
+        gateway, signers = (stat[1], stat[2]) if stat else (0.0, 0.0)
         for pid in self.signers():
             child = proc_stat(pid)
             if child:
-                total += child[1] + child[2]
-        return total
+                signers += child[1] + child[2]
+        return gateway, signers
 
     def peak_rss_mib(self):
         signers = [status_kib(pid, "VmHWM") for pid in self.signers()]
@@ -370,7 +374,8 @@ def signet_case(run, key, signature_type, intake, size, contents, rounds):
         send(run, base, warm, warm_type)
         os.remove(warm)
         calls_before = run.sign_hash_calls()
-        cpu_before = service.cpu_seconds()
+        split_before = service.cpu_split()
+        cpu_before = sum(split_before)
         rates, receive_seconds, client_cpu, elapsed = [], [], 0.0, 0.0
         for round_bodies in bodies:
             started = time.perf_counter()
@@ -393,7 +398,8 @@ def signet_case(run, key, signature_type, intake, size, contents, rounds):
             rates.append(len(contents) * clients / seconds)
             receive_seconds.append(round(max(receiving), 3))
             elapsed += seconds
-        cpu = service.cpu_seconds() - cpu_before
+        split = [after - before for after, before in zip(service.cpu_split(), split_before)]
+        cpu = sum(split)
         gateway_hwm, signer_hwm, signer_count = service.peak_rss_mib()
         documents = len(contents) * rounds * clients
         report = {"key": key, "type": signature_type, "intake": intake, "size": size, "documents": len(contents),
@@ -404,6 +410,8 @@ def signet_case(run, key, signature_type, intake, size, contents, rounds):
                   "seconds_per_round": [round(len(contents) * clients / r, 3) for r in rates],
                   "seconds_receiving_per_round": receive_seconds,
                   "service_cpu_seconds_per_1000_docs": round(cpu / documents * 1000, 2),
+                  "gateway_cpu_seconds_per_1000_docs": round(split[0] / documents * 1000, 2),
+                  "signers_cpu_seconds_per_1000_docs": round(split[1] / documents * 1000, 2),
                   "service_cpu_utilisation": round(cpu / elapsed / service_cores(), 3),
                   "client_cpu_seconds_per_1000_docs": round(client_cpu / documents * 1000, 3),
                   "client_cpu_share_of_one_core": round(client_cpu / elapsed, 3),

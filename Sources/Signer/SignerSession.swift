@@ -159,7 +159,16 @@ actor SignerSession: Service {
             let signed = try await signer.sign(
                 body, parameters: job.signature, client: job.clientService ?? "", expectedDigest: job.contentDigest,
                 contentType: job.contentType)
-            return (.init(job: job, signed: true), signed)
+            var result = WireMessage.Result(job: job, signed: true)
+            // An incremental update keeps the body as its exact prefix: the gateway, which has
+            // the document, is sent only what was appended, when it asked for that.
+            if job.takesAppendedResult, job.signature.signatureType.uppercased() == "PADES",
+                signed.count > body.count, signed.starts(with: body)
+            {
+                result.appended = true
+                return (result, Array(signed[body.count...]))
+            }
+            return (result, signed)
         } catch let error as SigningError {
             let result = WireMessage.Result(
                 job: job, signed: false, signError: error.code, errorMessage: error.message,

@@ -64,10 +64,14 @@ public enum WireMessage: Sendable, Equatable {
         /// than this field: signed as the client `""`, which only a backend with one identity for
         /// every client (the local key) accepts.
         public var clientService: String?
+        /// The gateway takes a PAdES result as only what the signature appends to this job's body
+        /// (`Result.appended`): it keeps the document, so the PDF need not come back whole.
+        /// Absent means `false`: the result is the whole signed document.
+        public var appendedResult: Bool?
 
         public init(
             id: JobID, contentDigest: String, name: String, contentType: String, signature: SignatureParameters,
-            clientService: String? = nil
+            clientService: String? = nil, appendedResult: Bool? = nil
         ) {
             self.operationID = id.operationID
             self.document = id.document
@@ -77,9 +81,11 @@ public enum WireMessage: Sendable, Equatable {
             self.contentType = contentType
             self.signature = signature
             self.clientService = clientService
+            self.appendedResult = appendedResult
         }
 
         public var id: JobID { JobID(operationID: operationID, document: document, attempt: attempt) }
+        public var takesAppendedResult: Bool { appendedResult ?? false }
     }
 
     public struct Result: Codable, Sendable, Equatable {
@@ -96,6 +102,10 @@ public enum WireMessage: Sendable, Equatable {
         /// Not signed because a remote signing service is unavailable: the gateway queues the
         /// document again after at least this many seconds instead of failing it. Absent: final.
         public var retryAfter: Double?
+        /// The body is only what the signature appends to the job's body (an incremental update),
+        /// sent when the job asked for it (`Job.appendedResult`). Absent means `false`: the body is
+        /// the whole signed document.
+        public var appended: Bool?
 
         public init(
             job: Job, signed: Bool, signError: String? = nil, errorMessage: String? = nil, retryAfter: Double? = nil
@@ -112,6 +122,7 @@ public enum WireMessage: Sendable, Equatable {
 
         public var id: JobID { JobID(operationID: operationID, document: document, attempt: attempt) }
         public var isResent: Bool { resent ?? false }
+        public var isAppended: Bool { appended ?? false }
     }
 
     enum Command: UInt8 {

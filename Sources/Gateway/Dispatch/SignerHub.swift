@@ -277,7 +277,7 @@ actor SignerHub: Service {
         let header = WireMessage.Job(
             id: .init(operationID: job.operationID, document: job.document, attempt: attempt),
             contentDigest: job.contentDigest, name: document.name, contentType: document.contentType,
-            signature: document.signature, clientService: operation.clientID)
+            signature: document.signature, clientService: operation.clientID, appendedResult: true)
         channel.send([peer] + WireMessage.job(header, body: content).encode())
     }
 
@@ -323,8 +323,11 @@ actor SignerHub: Service {
                         : dispatcher.rejected(id, from: peer, now: clock.now))
                 return
             }
-            let checked = await Self.check(
-                body, of: id, document: record, against: signatureCheck, spool: registry.spool)
+            let checked =
+                result.isAppended
+                ? await Self.checkAppended(
+                    body, of: id, document: record, against: signatureCheck, spool: registry.spool)
+                : await Self.check(body, of: id, document: record, against: signatureCheck, spool: registry.spool)
             switch checked {
             case .success(let result):
                 stored = result
@@ -413,6 +416,32 @@ actor SignerHub: Service {
             }
         }
         committing = false
+    }
+
+    /// Checks what a signer appended to a PAdES document (`RESULT.appended`) against the document
+    /// in the spool, hashed as it is read: the signed PDF is never put together in memory.
+    private nonisolated static func checkAppended(
+        _ tail: [UInt8], of id: WireMessage.JobID, document: DocumentRecord, against check: SignatureCheck,
+        spool: Spool
+    ) async -> Result<StoredResult, SigningError> {
+        guard document.signature.signatureType.uppercased() == "PADES" else {
+            return .failure(
+                .init(code: SignatureCheck.rejectionCode, message: "only a PAdES result can be sent as appended"))
+        }
+        let path = spool.input(id.operationID, id.document)
+        do {
+            return try await BlockingIO.run { () throws -> Result<StoredResult, SigningError> in
+                let original = try Spool.hash(path)
+                do throws(SigningError) {
+                    try check.checkPAdES(appended: tail, toOriginal: original.hash, length: original.length)
+                    return .success(StoredResult(keepsInput: true, tail: tail))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        } catch {
+            return .failure(SigningError(code: SignatureCheck.rejectionCode, message: "the document's content is gone"))
+        }
     }
 
     /// Checks a signed result against its document, off the hub's actor (hashing and verifying

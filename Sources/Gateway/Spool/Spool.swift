@@ -189,6 +189,26 @@ struct Spool: Sendable {
         }
     }
 
+    /// The SHA-256 state after the whole file, not finalized (a signed PDF's hash goes on over
+    /// what was appended to it), and the file's length; read in 256 KiB pieces.
+    static func hash(_ path: String) throws -> (hash: SHA256, length: Int) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Problem("cannot open", path) }
+        defer { close(fd) }
+        var hasher = SHA256()
+        var length = 0
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw Problem("cannot read", path) }
+            if n == 0 { return (hasher, length) }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            length += n
+        }
+    }
+
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
         var written = 0
         while written < bytes.count {

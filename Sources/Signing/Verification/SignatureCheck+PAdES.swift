@@ -14,26 +14,42 @@ extension SignatureCheck {
     }
 
     /// The same, when the caller has checked that `signed` starts with the original document,
-    /// `originalLength` bytes long (the gateway compares it with its spool file piece by piece,
-    /// without holding a second copy of a large document).
+    /// `originalLength` bytes long.
     public func checkPAdES(signed: [UInt8], afterPrefixOf originalLength: Int) throws(SigningError) {
-        guard signed.count > originalLength else {
+        guard originalLength > 0, signed.count > originalLength else {
             throw .signatureRejected("the signed PDF does not start with the original document")
         }
-        let range = try Self.lastByteRange(in: signed, from: originalLength)
+        var original = SHA256()
+        original.update(data: signed[0..<originalLength])
+        try checkPAdES(appended: Array(signed[originalLength...]), toOriginal: original, length: originalLength)
+    }
+
+    /// The same on the appended part alone: `tail` is what a signer adds after the original
+    /// document, whose `originalLength` bytes `original` has already hashed (the gateway reads
+    /// them from its spool file), so the signed PDF is never put together in memory. Every
+    /// `/ByteRange` number is a position in the whole file.
+    public func checkPAdES(appended tail: [UInt8], toOriginal original: SHA256, length originalLength: Int)
+        throws(SigningError)
+    {
+        guard originalLength > 0, !tail.isEmpty else {
+            throw .signatureRejected("the signed PDF does not start with the original document")
+        }
+        let fileSize = originalLength + tail.count
+        let range = try Self.lastByteRange(in: tail, fileSize: fileSize)
         let (a, b, c) = (range[1], range[2], range[3])
         guard range[0] == 0 else { throw .signatureRejected("/ByteRange does not start at 0") }
         guard a < b else { throw .signatureRejected("/ByteRange's ranges overlap or are out of order") }
-        guard b <= signed.count, c == signed.count - b else {
+        guard b <= fileSize, c == fileSize - b else {
             throw .signatureRejected("/ByteRange does not cover the end of the document")
         }
         guard a >= originalLength else {
             throw .signatureRejected("the /ByteRange gap is not in the appended update")
         }
-        let cms = try SignedCMS(der: try Self.contentsCMS(signed, gap: a..<b))
-        var hasher = SHA256()
-        hasher.update(data: signed[0..<a])
-        hasher.update(data: signed[b..<(b + c)])
+        let gap = (a - originalLength)..<(b - originalLength)
+        let cms = try SignedCMS(der: try Self.contentsCMS(tail, gap: gap))
+        var hasher = original
+        hasher.update(data: tail[0..<gap.lowerBound])
+        hasher.update(data: tail[gap.upperBound...])
         try check(cms, contentDigest: Array(hasher.finalize()))
     }
 
@@ -47,13 +63,13 @@ extension SignatureCheck {
         }
     }
 
-    /// The four numbers of the last `/ByteRange [n n n n]` at or after `start`, each at most the
-    /// file's size.
-    static func lastByteRange(in bytes: [UInt8], from start: Int) throws(SigningError) -> [Int] {
+    /// The four numbers of the last `/ByteRange [n n n n]` in `bytes` (the appended part of a
+    /// file of `fileSize` bytes), each at most `fileSize`.
+    static func lastByteRange(in bytes: [UInt8], fileSize: Int) throws(SigningError) -> [Int] {
         let key = Array("/ByteRange".utf8)
         var position = bytes.count - key.count
-        while position >= start, !bytes[position..<(position + key.count)].elementsEqual(key) { position -= 1 }
-        guard position >= start else { throw .signatureRejected("the appended update has no /ByteRange") }
+        while position >= 0, !bytes[position..<(position + key.count)].elementsEqual(key) { position -= 1 }
+        guard position >= 0 else { throw .signatureRejected("the appended update has no /ByteRange") }
         let malformed = SigningError.signatureRejected("/ByteRange is not an array of four non-negative integers")
         var i = skipWhitespace(bytes, position + key.count)
         guard i < bytes.count, bytes[i] == UInt8(ascii: "[") else { throw malformed }
@@ -66,7 +82,7 @@ extension SignatureCheck {
             while i < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) {
                 value = value * 10 + Int(bytes[i] - UInt8(ascii: "0"))
                 digits += 1
-                guard value <= bytes.count else { throw malformed }
+                guard value <= fileSize else { throw malformed }
                 i += 1
             }
             guard digits > 0 else { throw malformed }

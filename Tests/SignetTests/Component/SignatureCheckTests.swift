@@ -153,6 +153,37 @@ struct SignatureCheckTests {
         expectRejected(identity.check, original, original, "PAdES", "does not start with the original document")
     }
 
+    /// What a signer appends, checked against the original's hash (the gateway's spool file):
+    /// accepted as it is, rejected against another original, another length, or a changed tail.
+    @Test func anAppendedUpdateIsCheckedAgainstTheOriginalsHash() async throws {
+        let (identity, original, signed) = try await Self.signedPDF()
+        let tail = Array(signed[original.count...])
+        func hash(_ bytes: [UInt8]) -> SHA256 {
+            var hasher = SHA256()
+            hasher.update(data: bytes)
+            return hasher
+        }
+        try identity.check.checkPAdES(appended: tail, toOriginal: hash(original), length: original.count)
+        var changed = original
+        changed[changed.count / 2] ^= 0x01
+        let rejections: [(SHA256, Int, [UInt8], String)] = [
+            (hash(changed), original.count, tail, "the message-digest does not match"),
+            (hash(original + [0x0A]), original.count + 1, tail, "/ByteRange"),
+            (hash(Array(original.dropLast())), original.count - 1, tail, "/ByteRange"),
+            (hash(original), original.count, tail.map { $0 == UInt8(ascii: "%") ? UInt8(ascii: "#") : $0 }, "digest"),
+            (hash(original), original.count, [], "does not start with the original document"),
+        ]
+        for (originalHash, length, appended, reason) in rejections {
+            do {
+                try identity.check.checkPAdES(appended: appended, toOriginal: originalHash, length: length)
+                Issue.record("accepted; expected a rejection (\(reason))")
+            } catch {
+                #expect(error.code == "SIGNATURE_REJECTED")
+                #expect(error.message.contains(reason), "\(error.message)")
+            }
+        }
+    }
+
     @Test func aChangeInsideTheSignedRangesIsRejected() async throws {
         let (identity, original, signed) = try await Self.signedPDF()
         let range = try #require(Self.byteRange(signed))

@@ -35,6 +35,16 @@ struct ForeignSignatureEndToEndTests {
             }
             let raw = try await gateway.request(.GET, "/v1/operations/\(firstID)/documents/0")
             #expect(raw.status == 409)
+            // PAdES: the signer sends only what it appends (RESULT.appended), checked against the
+            // spool file, and rejected just the same.
+            var pdf = Requests.Document(
+                name: "invoice.pdf", contentType: "application/pdf", content: Data(SamplePDF.page(showing: "Foreign")))
+            pdf.signatureType = "PAdES"
+            let padesStarted = try await gateway.request(
+                .POST, "/v1/operations", body: try Requests.operation(reference: nil, documents: [pdf]))
+            let padesRejected = try await gateway.waitForCompletion(try #require(padesStarted.json.operationID))
+            let padesEntry = (padesRejected["documentList"] as? [[String: Any]])?.first
+            #expect(padesEntry?["signError"] as? String == "SIGNATURE_REJECTED", "\(padesRejected)")
 
             // Beside an honest signer: every document ends signed by the configured identity.
             let honest = try await gateway.externalSigner(name: "honest", slots: 2)
