@@ -1,9 +1,8 @@
 import Foundation
-import MultipartKit
 import NIOCore
 
 /// Reads a `multipart/form-data` request body chunk by chunk (Sign'Stash's `document/sign/`,
-/// docs/intake.md), over multipart-kit's `MultipartParser`.
+/// docs/intake.md), over `MultipartReader`.
 ///
 /// Parts are told apart by their `Content-Disposition` name: each `files` part streams into the
 /// next document's sink, in order; the `signRequest` part (the request's JSON without
@@ -12,9 +11,8 @@ import NIOCore
 /// When the `signRequest` part comes before (some of) the files, each file's signature type is
 /// known as it ends (`endDocument`): a detached-CAdES document then keeps no file, as with JSON.
 struct MultipartIntake: RequestIntake {
-    private let parser: MultipartParser
+    private var reader: MultipartReader
     private let parts: Parts
-    private var closing: ClosingDelimiterSearch
     private var received = 0
     private var failure: (any Error)?
 
@@ -23,14 +21,13 @@ struct MultipartIntake: RequestIntake {
         boundary: String, openSink: @escaping (Int) throws -> any DocumentSink,
         endDocument: @escaping (Int, String?) -> Void = { _, _ in }, maxDocuments: Int, maxMetadataBytes: Int
     ) {
-        parser = MultipartParser(boundary: boundary)
+        reader = MultipartReader(boundary: boundary)
         parts = Parts(
             openSink: openSink, endDocument: endDocument, maxDocuments: maxDocuments,
             maxMetadataBytes: maxMetadataBytes)
-        closing = ClosingDelimiterSearch(boundary: boundary)
-        parser.onHeader = { [parts] name, value in parts.header(name, value) }
-        parser.onBody = { [parts] body in parts.body(&body) }
-        parser.onPartComplete = { [parts] in parts.complete() }
+        reader.onHeader = { [parts] name, value in parts.header(name, value) }
+        reader.onBody = { [parts] body in parts.body(body) }
+        reader.onPartComplete = { [parts] in parts.complete() }
     }
 
     mutating func feed(_ chunk: ByteBuffer) throws {
@@ -46,14 +43,13 @@ struct MultipartIntake: RequestIntake {
 
     private mutating func feedParser(_ chunk: ByteBuffer) throws {
         do {
-            try parser.execute(chunk)
+            try chunk.withUnsafeReadableBytes { try reader.feed($0) }
         } catch {
             throw parts.failure
                 ?? APIError.invalidMultipart(
                     "the multipart body is malformed (between bytes \(received) and \(received + chunk.readableBytes))")
         }
         if let failure = parts.failure { throw failure }
-        chunk.withUnsafeReadableBytes { closing.scan($0) }
         received += chunk.readableBytes
         guard received - parts.documentBytes <= parts.maxMetadataBytes else {
             throw APIError.metadataTooLarge(max: parts.maxMetadataBytes)
@@ -62,7 +58,7 @@ struct MultipartIntake: RequestIntake {
 
     mutating func finish() throws -> StreamedRequest {
         if let failure { throw failure }
-        guard closing.found else {
+        guard reader.closed else {
             throw APIError.invalidMultipart("the multipart body ends before its closing boundary")
         }
         guard let json = parts.signRequest else {
@@ -143,21 +139,21 @@ extension MultipartIntake {
                     ?? disposition.parameter("filename"))
         }
 
-        func body(_ body: inout ByteBuffer) {
+        func body(_ body: UnsafeRawBufferPointer) {
             guard failure == nil else { return }
             do {
                 if case .headers = current { try begin() }
                 switch current {
                 case .document(let sink):
-                    documentBytes += body.readableBytes
-                    if batch.count + body.readableBytes > Self.batchSize { try flush(to: sink) }
-                    if body.readableBytes >= Self.batchSize {
-                        try body.withUnsafeReadableBytes { try sink.write($0) }
+                    documentBytes += body.count
+                    if batch.count + body.count > Self.batchSize { try flush(to: sink) }
+                    if body.count >= Self.batchSize {
+                        try sink.write(body)
                     } else {
-                        batch.append(contentsOf: body.readableBytesView)
+                        batch.append(contentsOf: body)
                     }
                 case .signRequest:
-                    signRequest?.append(contentsOf: body.readableBytesView)
+                    signRequest?.append(contentsOf: body)
                 case .headers, .ignored: break
                 }
             } catch {
@@ -221,40 +217,6 @@ extension MultipartIntake {
                 current = .signRequest
             default:
                 current = .ignored
-            }
-        }
-    }
-}
-
-/// Finds the closing delimiter `CRLF--boundary--` in a stream of chunks (it may straddle them):
-/// the parser does not say whether it saw it, and a body cut anywhere before it is incomplete.
-/// The pattern holds one CR, at its start, so a failed match restarts at the next CR (`memchr`).
-struct ClosingDelimiterSearch {
-    private let pattern: [UInt8]
-    private var matched = 0
-    private(set) var found = false
-
-    init(boundary: String) {
-        pattern = Array("\r\n--\(boundary)--".utf8)
-    }
-
-    mutating func scan(_ bytes: UnsafeRawBufferPointer) {
-        guard !found, let base = bytes.baseAddress else { return }
-        var index = 0
-        while index < bytes.count {
-            if matched == 0 {
-                guard let hit = memchr(base + index, 0x0D, bytes.count - index) else { return }
-                index = base.distance(to: UnsafeRawPointer(hit)) + 1
-                matched = 1
-            } else if bytes[index] == pattern[matched] {
-                matched += 1
-                index += 1
-                if matched == pattern.count {
-                    found = true
-                    return
-                }
-            } else {
-                matched = 0
             }
         }
     }
