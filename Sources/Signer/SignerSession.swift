@@ -163,7 +163,7 @@ actor SignerSession: Service {
             // An incremental update keeps the body as its exact prefix: the gateway, which has
             // the document, is sent only what was appended, when it asked for that.
             if job.takesAppendedResult, job.signature.signatureType.uppercased() == "PADES",
-                signed.count > body.count, signed.starts(with: body)
+                signed.count > body.count, SignatureCheck.startsWith(signed, body)
             {
                 result.appended = true
                 return (result, Array(signed[body.count...]))

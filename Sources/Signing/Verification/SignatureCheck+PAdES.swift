@@ -53,7 +53,8 @@ extension SignatureCheck {
         try check(cms, contentDigest: Array(hasher.finalize()))
     }
 
-    static func startsWith(_ bytes: [UInt8], _ prefix: [UInt8]) -> Bool {
+    /// Whether `bytes` begins with `prefix` (`memcmp`: a 200 KB document in microseconds).
+    public static func startsWith(_ bytes: [UInt8], _ prefix: [UInt8]) -> Bool {
         guard prefix.count <= bytes.count else { return false }
         return bytes.withUnsafeBytes { whole in
             prefix.withUnsafeBytes { part in
