@@ -93,7 +93,7 @@ public struct PAdESSigner: Sendable {
         } catch {
             throw SigningError(code: error.code, message: error.message)
         }
-        guard prepared.bytes.starts(with: original) else {
+        guard SignatureCheck.startsWith(prepared.bytes, original) else {
             throw SigningError(
                 code: "SIGNATURE_VERIFICATION_FAILED", message: "the update does not keep the original bytes")
         }
