@@ -146,7 +146,9 @@ let package = Package(
         ),
         .testTarget(
             name: "PDFTests",
-            dependencies: ["PDF", "Signing", "Common", "TestSupport"],
+            dependencies: [
+                "PDF", "Signing", "Common", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -28,7 +28,8 @@ public struct DocumentSigner: Sendable {
 
     /// The signed content for `client` (a client service id): a `.p7s` for CAdES, the signed PDF
     /// for PAdES, the signed XML for XAdES. `expectedDigest` (hex SHA-256, as jobs carry it) is
-    /// checked first; the content is hashed once, and CAdES signs that same digest.
+    /// checked first; the content is hashed once: CAdES signs that digest, and PAdES hashes its
+    /// byte ranges on from the same state.
     /// `contentType`: the document's, as XAdES's `DataObjectFormat` names it.
     public func sign(
         _ content: [UInt8], parameters: SignatureParameters, client: String, expectedDigest: String? = nil,
@@ -37,7 +38,9 @@ public struct DocumentSigner: Sendable {
         if content.isEmpty, parameters.signsDigestOnly, let expectedDigest {
             return try await sign(digest: expectedDigest, parameters: parameters, client: client, at: time)
         }
-        let digest = SHA256.hash(data: content)
+        var hasher = SHA256()
+        hasher.update(data: content)
+        let digest = hasher.finalize()
         if let expectedDigest, digest.hexString != expectedDigest {
             throw SigningError(code: "CONTENT_DIGEST_MISMATCH", message: "the job's content does not match its digest")
         }
@@ -48,7 +51,7 @@ public struct DocumentSigner: Sendable {
             return try await cades.sign(digest: Array(digest), client: client, at: time, timestamp: timestamp)
         case "PADES":
             return try await pades.sign(
-                content, parameters: parameters, client: client, at: time, timestamp: timestamp)
+                content, parameters: parameters, client: client, at: time, timestamp: timestamp, hashed: hasher)
         case "XADES":
             return try await xades.sign(
                 content, parameters: parameters, client: client, contentType: contentType, at: time,

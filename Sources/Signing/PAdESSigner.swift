@@ -32,10 +32,11 @@ public struct PAdESSigner: Sendable {
     }
 
     /// Signs `pdf` for `client` (B-B, or B-T with a time-stamping authority) and returns the
-    /// signed PDF.
+    /// signed PDF. `hashed`: SHA-256 already fed with all of `pdf` (the job's digest check), so
+    /// the byte ranges' hash goes on from it and the document is hashed once.
     public func sign(
         _ pdf: [UInt8], parameters: SignatureParameters, client: String, at time: Date = Date(),
-        timestamp: TimestampAuthority? = nil
+        timestamp: TimestampAuthority? = nil, hashed: SHA256? = nil
     ) async throws -> [UInt8] {
         let plan = try Self.visibleSignature(
             parameters.visibleSignature, serviceTemplate: parameters.visibleSignatureTemplate)
@@ -52,7 +53,8 @@ public struct PAdESSigner: Sendable {
                 appearance: appearance ?? SignatureAppearance())
             var prepared = try Self.prepare(pdf, request)
             let attributes = try signatory.builder.signedAttributes(
-                contentDigest: Array(try Self.digest(of: prepared)), profile: .pades)
+                contentDigest: Array(try Self.digest(of: prepared, original: hashed.map { ($0, pdf.count) })),
+                profile: .pades)
             let cms = try await pipeline.cms(
                 signedAttributes: attributes, by: signatory, client: client, timestamp: timestamp)
             guard cms.count <= prepared.contentsCapacity else {
@@ -74,13 +76,23 @@ public struct PAdESSigner: Sendable {
         }
     }
 
-    /// SHA-256 of the two byte ranges, hashed in place (no copy of the document).
-    static func digest(of prepared: PreparedPDF) throws(SigningError) -> SHA256.Digest {
+    /// SHA-256 of the two byte ranges, hashed in place (no copy of the document). `original`:
+    /// the hash state after the original's bytes and their count, which the update keeps as its
+    /// prefix (`embed` checks it): the first range is hashed from there on.
+    static func digest(of prepared: PreparedPDF, original: (hash: SHA256, length: Int)? = nil) throws(SigningError)
+        -> SHA256.Digest
+    {
         let range = prepared.byteRange
         guard range.count == 4, range[0] == 0, range[1] <= range[2], range[2] + range[3] <= prepared.bytes.count else {
             throw SigningError(code: "PDF_MALFORMED", message: "the prepared update has no valid /ByteRange")
         }
         var hasher = SHA256()
+        if let original, original.length <= range[1] {
+            hasher = original.hash
+            hasher.update(data: prepared.bytes[original.length..<range[1]])
+            hasher.update(data: prepared.bytes[range[2]..<(range[2] + range[3])])
+            return hasher.finalize()
+        }
         hasher.update(data: prepared.bytes[range[0]..<(range[0] + range[1])])
         hasher.update(data: prepared.bytes[range[2]..<(range[2] + range[3])])
         return hasher.finalize()

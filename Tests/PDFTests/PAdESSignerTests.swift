@@ -1,4 +1,5 @@
 import Common
+import Crypto
 import Foundation
 @testable import Signing
 import TestSupport
@@ -46,6 +47,21 @@ struct PAdESSignerTests {
         #expect(attributes.unsigned == (timestamped ? [timeStampToken] : []))
         #expect(attributes.digest == "sha256")
         #expect(attributes.certificates == 1)
+    }
+
+    /// The byte ranges' hash taken on from the original's (the job's digest check hashed it) is
+    /// the one taken from scratch; a state over other bytes gives another.
+    @Test func theByteRangeHashGoesOnFromTheOriginalsHash() throws {
+        let original = SamplePDF.page(showing: "hashed once")
+        let prepared = try PAdESSigner.prepare(
+            original, PDFSignatureRequest(signingTime: Date(), signerName: "Unit", contentsCapacity: 4096))
+        var hashed = SHA256()
+        hashed.update(data: original)
+        let fromScratch = try PAdESSigner.digest(of: prepared)
+        #expect(try PAdESSigner.digest(of: prepared, original: (hashed, original.count)) == fromScratch)
+        var other = SHA256()
+        other.update(data: Array(original.dropFirst()) + [0x0A])
+        #expect(try PAdESSigner.digest(of: prepared, original: (other, original.count)) != fromScratch)
     }
 
     @Test(arguments: Producer.allCases)
