@@ -110,8 +110,11 @@ chaos-short: deps
 # from Debian's packages and this machine's Swift toolchain; it runs when they are missing.
 IMAGE ?= signet:latest
 CONTAINER_ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
+# Without a docker engine, Debian's podman (and runc, its runtime here) are installed.
+IMAGE_PACKAGES := $(if $(filter podman,$(CONTAINER_ENGINE)),podman runc)
 CONTAINER_BASE := ../shared/tools/container-base.sh
 image:
+	$(call install_missing,$(IMAGE_PACKAGES))
 	@if [ "$(CONTAINER_ENGINE)" = podman ] && [ -x $(CONTAINER_BASE) ] && \
 	  ! { podman image exists docker.io/library/swift:6.3-bookworm && podman image exists docker.io/library/debian:bookworm-slim; }; then \
 	  echo "making the base images with $(CONTAINER_BASE) --swift"; nice -n 10 $(CONTAINER_BASE) --swift; fi
@@ -122,6 +125,7 @@ image:
 # The image test: the seed's docker command signs through the container and its results survive
 # a restart (scripts/container-test.sh, several minutes; builds the image first).
 image-test: test-deps
+	$(call install_missing,$(IMAGE_PACKAGES))
 	scripts/container-test.sh $(IMAGE_TEST_ARGS)
 
 # Both compose stacks are valid (Debian's docker-compose v1 validates without an engine).
