@@ -418,6 +418,10 @@ actor SignerHub: Service {
         committing = false
     }
 
+    /// A result whose document can no longer be read from the spool is not trusted.
+    private static let contentGone = SigningError(
+        code: SignatureCheck.rejectionCode, message: "the document's content is gone")
+
     /// Checks what a signer appended to a PAdES document (`RESULT.appended`) against the document
     /// in the spool, hashed as it is read: the signed PDF is never put together in memory.
     private nonisolated static func checkAppended(
@@ -440,7 +444,7 @@ actor SignerHub: Service {
                 }
             }
         } catch {
-            return .failure(SigningError(code: SignatureCheck.rejectionCode, message: "the document's content is gone"))
+            return .failure(Self.contentGone)
         }
     }
 
@@ -474,7 +478,7 @@ actor SignerHub: Service {
                 return .failure(error)
             } catch {
                 return .failure(
-                    SigningError(code: SignatureCheck.rejectionCode, message: "the document's content is gone"))
+                    Self.contentGone)
             }
         }
         guard signatureType.uppercased() == "PADES" else {
@@ -487,7 +491,7 @@ actor SignerHub: Service {
         do {
             prefix = try await BlockingIO.run { try Spool.prefixLength(of: path, in: signed) }
         } catch {
-            return .failure(SigningError(code: SignatureCheck.rejectionCode, message: "the document's content is gone"))
+            return .failure(Self.contentGone)
         }
         guard let originalLength = prefix, originalLength > 0 else {
             return .failure(

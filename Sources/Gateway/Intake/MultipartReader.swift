@@ -200,7 +200,9 @@ struct MultipartReader {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"):
             true
-        default: Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        default: tokenSymbols.contains(byte)
         }
     }
+
+    private static let tokenSymbols = Array("!#$%&'*+-.^_`|~".utf8)
 }

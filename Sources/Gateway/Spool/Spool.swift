@@ -169,43 +169,50 @@ struct Spool: Sendable {
         guard fsync(fd) == 0 else { throw Problem("cannot sync", path) }
     }
 
-    /// The file's length when `bytes` starts with the whole file, nil when it does not; read in
-    /// 1 MiB pieces (never the whole file at once). Throws when the file cannot be read.
+    /// The file's length when `bytes` starts with the whole file, nil when it does not (compared
+    /// piece by piece, never the whole file at once). Throws when the file cannot be read.
     static func prefixLength(of path: String, in bytes: [UInt8]) throws -> Int? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Problem("cannot open", path) }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var offset = 0
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw Problem("cannot read", path) }
-            if n == 0 { return offset }
-            guard offset + n <= bytes.count, bytes[offset..<(offset + n)].elementsEqual(buffer[0..<n]) else {
-                return nil
+        let whole = try readPieces(path) { piece in
+            let same = bytes.withUnsafeBytes { whole in
+                guard offset + piece.count <= whole.count, let start = whole.baseAddress, let part = piece.baseAddress
+                else { return false }
+                return memcmp(start + offset, part, piece.count) == 0
             }
-            offset += n
+            guard same else { return false }
+            offset += piece.count
+            return true
         }
+        return whole ? offset : nil
     }
 
     /// The SHA-256 state after the whole file, not finalized (a signed PDF's hash goes on over
-    /// what was appended to it), and the file's length; read in 256 KiB pieces.
+    /// what was appended to it), and the file's length.
     static func hash(_ path: String) throws -> (hash: SHA256, length: Int) {
+        var hasher = SHA256()
+        var length = 0
+        _ = try readPieces(path) { piece in
+            hasher.update(bufferPointer: piece)
+            length += piece.count
+            return true
+        }
+        return (hasher, length)
+    }
+
+    /// Reads the file in 256 KiB pieces, each handed to `body` (which returns false to stop);
+    /// returns whether the whole file was read.
+    private static func readPieces(_ path: String, _ body: (UnsafeRawBufferPointer) throws -> Bool) throws -> Bool {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Problem("cannot open", path) }
         defer { close(fd) }
-        var hasher = SHA256()
-        var length = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
         defer { buffer.deallocate() }
         while true {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { throw Problem("cannot read", path) }
-            if n == 0 { return (hasher, length) }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            length += n
+            if n == 0 { return true }
+            guard try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) else { return false }
         }
     }
 
