@@ -14,12 +14,12 @@ extension OperationsController {
         group.post("document/sign/") { request, context in try await self.signSynchronously(request, context) }
         group.get("operation/status/:id") { request, context in
             let operation = try await self.owned(request, context)
-            return try self.json(self.view(operation, surface: .signStash), status: .ok)
+            return self.statusResponse(operation, surface: .signStash)
         }
         group.get("operation/sign/detail/:id/contentInResponse/:content") { request, context in
             let operation = try await self.owned(request, context)
             guard try Self.contentInResponse(context.parameters.get("content")) == true else {
-                return try self.json(self.view(operation, surface: .signStash), status: .ok)
+                return self.statusResponse(operation, surface: .signStash)
             }
             return self.resultResponse(operation, surface: .signStash)
         }

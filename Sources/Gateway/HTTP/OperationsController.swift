@@ -25,6 +25,7 @@ struct OperationsController: Sendable {
     let ids: OperationIDs
     let limits: Limits
     let peers: PeerDirectory
+    let statusCache = StatusCache()
 
     func addRoutes(to router: some RouterMethods<BasicRequestContext>) {
         router.post("/v1/operations") { request, context in try await self.start(request, context) }
@@ -53,7 +54,7 @@ struct OperationsController: Sendable {
 
     func status(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let operation = try await owned(request, context)
-        return try json(view(operation), status: .ok, retryAfter: !operation.isFinished)
+        return statusResponse(operation, retryAfter: !operation.isFinished)
     }
 
     /// The client's operations with any of the `externalReference`s given (repeat the parameter),
@@ -248,6 +249,16 @@ struct OperationsController: Sendable {
         _ view: OperationView, status: HTTPResponse.Status, location id: String? = nil, retryAfter: Bool = false
     ) -> Response {
         json(bytes: view.jsonBytes(), status: status, location: id, retryAfter: retryAfter)
+    }
+
+    /// An operation's status, encoded once when it is finished (`StatusCache`).
+    func statusResponse(
+        _ operation: Operation, surface: OperationView.Surface = .signet, retryAfter: Bool = false
+    ) -> Response {
+        var headers = headers(location: nil, retryAfter: retryAfter)
+        headers[.contentType] = "application/json"
+        let body = statusCache.body(of: operation, surface: surface) { view(operation, surface: surface).jsonBytes() }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
     func json(_ views: [OperationView], status: HTTPResponse.Status) -> Response {

@@ -380,6 +380,22 @@ struct GatewayAPITests {
             #expect(document["signStatus"] as? String == "ERROR_SIGNING")
             #expect(document["signError"] as? String == "SIGNER_LOST")
             #expect(document["attempts"] as? Int == 2)
+            // The finished answer is kept encoded (`StatusCache`): the same bytes again, still
+            // only to its own client, and never after the operation is deleted.
+            let path = "/v1/operations/\(id)"
+            let first = try await client.execute(uri: path, method: .get, headers: Self.headers())
+            let second = try await client.execute(uri: path, method: .get, headers: Self.headers())
+            #expect(first.status == .ok && second.body == first.body && second.headers[.retryAfter] == nil)
+            Self.expectError(
+                try await client.execute(uri: path, method: .get, headers: Self.headers("bob")), .notFound,
+                "OPERATION_NOT_FOUND")
+            let signStash = try await client.execute(
+                uri: OperationsController.signStashBase + "/operation/status/\(id)", method: .get, headers: Self.headers())
+            #expect(Self.json(signStash)["status"] as? String == "EXECUTION_FAILED" && signStash.body != first.body)
+            let deleted = try await client.execute(uri: path, method: .delete, headers: Self.headers())
+            #expect(deleted.status == .noContent)
+            Self.expectError(
+                try await client.execute(uri: path, method: .get, headers: Self.headers()), .gone, "OPERATION_DELETED")
         }
         withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }

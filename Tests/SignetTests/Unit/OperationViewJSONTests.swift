@@ -79,4 +79,39 @@ struct OperationViewJSONTests {
             #expect(OperationView.jsonBytes(of: [view, view]) == (try Self.encoded([view, view])))
         }
     }
+
+    /// A finished operation's answer is encoded once per surface and handed out again; a running
+    /// one is encoded on every call; the oldest entries leave when the bytes pass the bound.
+    @Test func finishedAnswersAreEncodedOnceAndBounded() {
+        let running = Self.operation(id: "11", strings: "running", optionals: true)
+        let finished = Self.operation(id: "12", strings: "finished", optionals: false)
+        #expect(!running.isFinished && finished.isFinished)
+        let cache = StatusCache(maxBytes: 150)
+        var encodings = 0
+        func answer(_ operation: Gateway.Operation, _ surface: OperationView.Surface = .signet, bytes: Int = 40)
+            -> [UInt8]
+        {
+            let body = cache.body(of: operation, surface: surface) {
+                encodings += 1
+                return [UInt8]("\(operation.id) \(surface) \(encodings)".utf8) + Array(repeating: 32, count: bytes)
+            }
+            return Array(body.readableBytesView)
+        }
+        #expect(answer(running) != answer(running))
+        #expect(encodings == 2 && cache.count == 0)
+        let first = answer(finished)
+        #expect(answer(finished) == first)
+        #expect(encodings == 3 && cache.count == 1)
+        // Each surface has its own answer.
+        #expect(answer(finished, .signStash) != first)
+        #expect(encodings == 4 && cache.count == 2)
+        // A third entry (about 50 bytes each) passes 150 bytes: the oldest (the first answer) leaves, so it is encoded again.
+        _ = answer(Self.operation(id: "13", strings: "finished", optionals: false))
+        #expect(cache.count == 2)
+        #expect(answer(finished) != first)
+        #expect(encodings == 6)
+        // An answer larger than the bound is never kept.
+        let large = Self.operation(id: "14", strings: "finished", optionals: false)
+        #expect(answer(large, bytes: 200) != answer(large, bytes: 200))
+    }
 }
