@@ -31,6 +31,19 @@ public final class ZMQChannel: Sendable {
         case connect(String)
     }
 
+    /// A further endpoint a bound socket also listens on, with options set just before it is
+    /// bound (they apply to it, not to the endpoints bound before: libzmq copies the socket's
+    /// options into each listener when it binds).
+    public struct Binding: Sendable {
+        public var endpoint: String
+        public var options: [ZMQSocket.Option]
+
+        public init(_ endpoint: String, options: [ZMQSocket.Option]) {
+            self.endpoint = endpoint
+            self.options = options
+        }
+    }
+
     private init(inbound: AsyncStream<[ZMQMessage]>, endpoint: String, wakeFD: Int32) {
         self.inbound = inbound
         self.endpoint = endpoint
@@ -39,13 +52,14 @@ public final class ZMQChannel: Sendable {
         self.finished = Locked([])
     }
 
-    /// Creates the socket on a new thread, applies `options`, binds or connects, and returns once
-    /// that succeeded (or throws what failed).
+    /// Creates the socket on a new thread, applies `options`, binds or connects, binds `alsoBind`
+    /// in order, and returns once that succeeded (or throws what failed). `endpoint` is the first.
     public static func open(
         context: ZMQContext,
         kind: ZMQSocket.Kind,
         options: [ZMQSocket.Option],
         attach: Attachment,
+        alsoBind: [Binding] = [],
         name: String = "zmq"
     ) async throws -> ZMQChannel {
         let wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
@@ -70,6 +84,10 @@ public final class ZMQChannel: Sendable {
                     switch attach {
                     case .bind: endpoint = (try? socket.lastEndpoint()) ?? ""
                     case .connect(let target): endpoint = target
+                    }
+                    for binding in alsoBind {
+                        for option in binding.options { try socket.set(option) }
+                        try socket.bind(binding.endpoint)
                     }
                     channel = ZMQChannel(inbound: stream, endpoint: endpoint, wakeFD: wakeFD)
                 } catch {

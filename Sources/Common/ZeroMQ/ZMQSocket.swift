@@ -34,6 +34,10 @@ public final class ZMQSocket {
         case curveClient(serverKey: String, keys: CurveKeyPair)
         /// The ZAP domain announced to the authentication handler.
         case zapDomain(String)
+        /// No security mechanism (ZMQ_NULL) for the endpoints bound after it: libzmq gives each
+        /// endpoint the socket's options as they are when it is bound. A ZAP domain set then
+        /// still sends the handler a request (mechanism `NULL`) for each connection there.
+        case noSecurity
     }
 
     let handle: UnsafeMutableRawPointer
@@ -68,6 +72,8 @@ public final class ZMQSocket {
             try setBytes(ZMQ_CURVE_SECRETKEY, try Self.key(keys.secretKey))
         case .zapDomain(let domain):
             try setBytes(ZMQ_ZAP_DOMAIN, Array(domain.utf8))
+        case .noSecurity:
+            try setInt32(ZMQ_CURVE_SERVER, 0)
         }
     }
 

@@ -70,7 +70,7 @@ func buildApplication(
                 lease: configuration.jobLease, maxAttempts: configuration.maxAttempts,
                 maxBytesInFlight: configuration.maxBytesInFlight, retryDeadline: configuration.remoteRetryDeadline),
             maxMessageBytes: Int64(configuration.maxRequestBytes), serverKeys: keys.server,
-            keyring: keys.keyring, identities: signing.identities),
+            keyring: keys.keyring, localSocket: configuration.localSignerSocket, identities: signing.identities),
         registry: registry, context: context, logger: logger)
     let signerExecutable = configuration.signerExecutable ?? defaultSignerExecutable()
     let supervisor = LocalSignerSupervisor(
@@ -81,11 +81,16 @@ func buildApplication(
                 "--heartbeat",
                 "\(Double(configuration.heartbeatInterval.components.seconds) + Double(configuration.heartbeatInterval.components.attoseconds) / 1e18)",
                 "--liveness", "\(configuration.liveness)", "--log-level", configuration.logLevel,
-                "--gateway-public-key", keys.server.publicKey, "--curve-key", configuration.localSignerKeyFile,
             ]
+                + (configuration.localSignerSocket == nil
+                    ? ["--gateway-public-key", keys.server.publicKey, "--curve-key", configuration.localSignerKeyFile]
+                    : [])
                 + (configuration.tsaURL.map { ["--tsa-url", $0] } ?? [])
                 + ["--log-format", configuration.logFormat.rawValue]),
-        endpoint: { GatewayConfiguration.localEndpoint(for: try await hub.boundEndpoint()) },
+        endpoint: {
+            let bound = try await hub.boundEndpoint()
+            return configuration.localSignerSocket ?? GatewayConfiguration.localEndpoint(for: bound)
+        },
         logger: logger)
 
     let auth = Authenticator(clients: clients, tokenLifetime: configuration.tokenLifetime)
@@ -139,7 +144,8 @@ func buildApplication(
 
 /// The signer endpoint's CURVE keys: the gateway's own pair (`--signer-curve-key`, else made once
 /// into the state folder; its public key is written to the state folder for operators), a pair
-/// for the local signers (made at each start) and the keyring of who may connect.
+/// for the local signers when they cannot use their Unix socket (made at each start) and the
+/// keyring of who may connect.
 func signerChannelKeys(_ configuration: GatewayConfiguration) throws -> (server: CurveKeyPair, keyring: SignerKeyring) {
     do {
         guard CurveKeyPair.isAvailable else {
@@ -157,7 +163,7 @@ func signerChannelKeys(_ configuration: GatewayConfiguration) throws -> (server:
         try Data("# Signet gateway public key: give it to signers (--gateway-public-key)\n\(server.publicKey)\n".utf8)
             .write(to: URL(fileURLWithPath: configuration.serverPublicKeyFile), options: .atomic)
         var localKey: String?
-        if configuration.localSigners > 0 {
+        if configuration.localSigners > 0, configuration.localSignerSocket == nil {
             let local = try CurveKeyPair.generate()
             try? FileManager.default.removeItem(atPath: configuration.localSignerKeyFile)
             try local.write(secretKeyFile: configuration.localSignerKeyFile, comment: "Signet local signers' key")

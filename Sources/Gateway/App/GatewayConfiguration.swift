@@ -219,8 +219,22 @@ struct GatewayConfiguration: Sendable {
     /// The gateway's CURVE secret key for the signer endpoint, and its public key for operators.
     var serverKeyFile: String { (stateDirectory as NSString).appendingPathComponent("signer-curve.key") }
     var serverPublicKeyFile: String { (stateDirectory as NSString).appendingPathComponent("signer-curve.pub") }
-    /// The local signers' CURVE secret key, made anew at each start.
+    /// The local signers' CURVE secret key, made anew at each start (only when they connect over TCP).
     var localSignerKeyFile: String { (stateDirectory as NSString).appendingPathComponent("local-signer-curve.key") }
+
+    /// Where the gateway's own signers connect: a Unix socket in the state folder, which only
+    /// this user can enter (mode 0700), so the endpoint needs no CURVE (docs/protocol.md). Nil
+    /// without local signers, or when the path is too long for a socket address (108 bytes):
+    /// they then use the signer endpoint, with CURVE and a key made at start.
+    var localSignerSocket: String? {
+        guard localSigners > 0 else { return nil }
+        var folder = stateDirectory
+        if !folder.hasPrefix("/") {
+            folder = (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(folder)
+        }
+        let path = (folder as NSString).appendingPathComponent("signers.ipc")
+        return path.utf8.count < 100 ? "ipc://" + path : nil
+    }
 
     /// The endpoint local signers connect to: the bound one, with a wildcard host made loopback.
     static func localEndpoint(for bound: String) -> String {

@@ -13,6 +13,9 @@ actor SignerHub: Service {
         /// The endpoint's CURVE keys and who may connect (docs/protocol.md, "Authentication").
         var serverKeys: CurveKeyPair
         var keyring: SignerKeyring
+        /// The local signers' Unix socket (`ipc://`), bound beside `endpoint` without CURVE:
+        /// only this user can reach it (`GatewayConfiguration.localSignerSocket`).
+        var localSocket: String? = nil
         /// What every signed result must be: a signature of its document by its client's identity.
         var identities: ResultIdentities
     }
@@ -93,7 +96,11 @@ actor SignerHub: Service {
                     .receiveHighWaterMark(100_000), .curveServer(secretKey: configuration.serverKeys.secretKey),
                     .zapDomain("signet-signers"),
                 ],
-                attach: .bind(configuration.endpoint), name: "signer-router")
+                attach: .bind(configuration.endpoint),
+                alsoBind: configuration.localSocket.map {
+                    [.init($0, options: [.noSecurity, .zapDomain(Self.localZAPDomain)])]
+                } ?? [],
+                name: "signer-router")
         } catch {
             failure = error
             for waiter in readyWaiters { waiter.resume(throwing: error) }
@@ -108,6 +115,7 @@ actor SignerHub: Service {
             metadata: [
                 "zmq.endpoint": "\(channel.endpoint)", "zmq.curve.publicKey": "\(configuration.serverKeys.publicKey)",
                 "signer.keys": "\(keyring.fileKeys.count)", "signer.keys.folder": "\(keyring.directory)",
+                "zmq.local": "\(configuration.localSocket ?? "none")",
             ])
         perform(dispatcher.enqueue(await registry.pendingJobs(), now: clock.now))
 
@@ -169,12 +177,21 @@ actor SignerHub: Service {
         }
     }
 
-    /// Answers libzmq's ZAP requests: only authorized CURVE keys complete the handshake, so
-    /// nothing from another peer ever reaches the dispatcher.
+    /// The ZAP domain of the local signers' Unix socket. libzmq sets it from the listener's own
+    /// options, never from what a peer sends, so only a connection over that socket carries it.
+    static let localZAPDomain = "signet-local-signers"
+
+    /// Answers libzmq's ZAP requests: only authorized CURVE keys, and connections over the local
+    /// signers' socket, complete the handshake, so nothing from another peer ever reaches the
+    /// dispatcher.
     private func authenticationLoop(_ zap: ZMQChannel) async {
         for await batch in zap.inbound {
             for frames in batch {
                 guard let request = ZAPRequest(frames) else { continue }
+                if configuration.localSocket != nil, request.domain == Self.localZAPDomain, request.mechanism == "NULL" {
+                    zap.send(request.reply(admitted: true, userID: "local"))
+                    continue
+                }
                 let key = request.curvePublicKey
                 switch keyring.decide(key) {
                 case .admitted(let name):

@@ -577,3 +577,22 @@ struct GatewayAPITests {
         throw TestFailure("operation \(id) did not finish")
     }
 }
+
+/// Where the local signers connect (`GatewayConfiguration.localSignerSocket`).
+struct LocalSignerSocketTests {
+    @Test func aUnixSocketInTheStateFolderUnlessItsPathIsTooLong() {
+        var configuration = GatewayConfiguration()
+        configuration.stateDirectory = "/var/lib/signet"
+        configuration.localSigners = 0
+        #expect(configuration.localSignerSocket == nil)
+        configuration.localSigners = 2
+        #expect(configuration.localSignerSocket == "ipc:///var/lib/signet/signers.ipc")
+        // A relative state folder is made absolute: signers need not share the working directory.
+        configuration.stateDirectory = "state"
+        #expect(
+            configuration.localSignerSocket == "ipc://" + FileManager.default.currentDirectoryPath + "/state/signers.ipc")
+        // Too long for a socket address: nil, and the local signers use the TCP endpoint with CURVE.
+        configuration.stateDirectory = "/" + String(repeating: "d", count: 90)
+        #expect(configuration.localSignerSocket == nil)
+    }
+}

@@ -1,4 +1,5 @@
 import Common
+import Foundation
 import TestSupport
 import Testing
 
@@ -58,5 +59,67 @@ struct ZMQChannelTests {
         }
         await first.close()
         context.terminate()
+    }
+
+    /// One ROUTER, two endpoints: CURVE on TCP, and a Unix socket bound after `.noSecurity`
+    /// (the gateway's local signers). Each endpoint keeps the options it was bound with: a plain
+    /// peer gets in over the socket and never over TCP, a CURVE peer gets in over TCP.
+    @Test func anEndpointBoundAfterNoSecurityLeavesTheEarlierOneCURVE() async throws {
+        let workspace = try Workspace("zmq-ipc")
+        let server = try CurveKeyPair.generate()
+        let context = ZMQContext()
+        let socket = "ipc://" + workspace.path("signers.ipc")
+        let router = try await ZMQChannel.open(
+            context: context, kind: .router,
+            options: [.linger(milliseconds: 0), .curveServer(secretKey: server.secretKey)],
+            attach: .bind("tcp://127.0.0.1:*"), alsoBind: [.init(socket, options: [.noSecurity])])
+        #expect(FileManager.default.fileExists(atPath: workspace.path("signers.ipc")))
+        func dealer(_ name: String, _ endpoint: String, curve: Bool) async throws -> ZMQChannel {
+            let options: [ZMQSocket.Option] =
+                [.linger(milliseconds: 0), .routingID(Array(name.utf8))]
+                + (curve ? [.curveClient(serverKey: server.publicKey, keys: try CurveKeyPair.generate())] : [])
+            let channel = try await ZMQChannel.open(
+                context: context, kind: .dealer, options: options, attach: .connect(endpoint))
+            channel.send([Array(name.utf8)])
+            return channel
+        }
+        let plainOverTCP = try await dealer("plain-tcp", router.endpoint, curve: false)
+        let plainOverSocket = try await dealer("plain-ipc", socket, curve: false)
+        let curveOverTCP = try await dealer("curve-tcp", router.endpoint, curve: true)
+        let inbound = router.inbound
+        let heard = try await withTimeout(.seconds(30), "both admitted peers") {
+            var heard: Set<String> = []
+            for await batch in inbound {
+                for message in batch { heard.insert(String(decoding: message[0], as: UTF8.self)) }
+                if heard.count >= 2 { break }
+            }
+            return heard
+        }
+        #expect(heard == ["plain-ipc", "curve-tcp"])
+        // The plain TCP peer keeps knocking; half a second later the CURVE peer sends a marker:
+        // nothing from the plain peer comes before it.
+        plainOverTCP.send([Array("again".utf8)])
+        try await Task.sleep(for: .milliseconds(500))
+        curveOverTCP.send([Array("marker".utf8)])
+        let before = try await withTimeout(.seconds(10), "the marker") {
+            var senders: [String] = []
+            for await batch in inbound {
+                for message in batch { senders.append(String(decoding: message[0], as: UTF8.self)) }
+                if senders.last == "curve-tcp" { break }
+            }
+            return senders
+        }
+        #expect(before == ["curve-tcp"])
+        // And back over the socket, addressed by routing id.
+        router.send([Array("plain-ipc".utf8), Array("ping".utf8)])
+        let replies = plainOverSocket.inbound
+        let reply = try await withTimeout(.seconds(10), "the reply over the socket") {
+            for await batch in replies { return batch[0] }
+            return []
+        }
+        #expect(reply == [Array("ping".utf8)])
+        for channel in [plainOverTCP, plainOverSocket, curveOverTCP, router] { await channel.close() }
+        context.terminate()
+        withExtendedLifetime(workspace) {}
     }
 }

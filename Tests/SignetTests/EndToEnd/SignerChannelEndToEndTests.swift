@@ -9,6 +9,51 @@ import Testing
 /// make the gateway record a result for it.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct SignerChannelEndToEndTests {
+    /// The gateway's own signers connect over a Unix socket in the state folder, without CURVE:
+    /// the folder (mode 0700) is the lock, and no local signer key is made. A signer of this user
+    /// gets in over the socket; the same signer run as another user (`nobody`) never does.
+    @Test func theLocalSignersSocketAdmitsThisUserOnly() async throws {
+        let gateway = try GatewayProcess(localSigners: 1)
+        try await gateway.waitUntilReady(signers: 1)
+        do {
+            let state = gateway.stateDirectory
+            let socket = state.appendingPathComponent("signers.ipc").path
+            var info = stat()
+            #expect(lstat(socket, &info) == 0 && info.st_mode & S_IFMT == S_IFSOCK)
+            #expect(!FileManager.default.fileExists(atPath: state.appendingPathComponent("local-signer-curve.key").path))
+            #expect(try FileManager.default.attributesOfItem(atPath: state.path)[.posixPermissions] as? Int == 0o700)
+            // The development identity, copied where `nobody` can read it: its signer must run
+            // and knock, not stop at start for want of a key.
+            let nobody: UInt32 = 65534
+            let folder = gateway.workspace.url("nobody")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let key = folder.appendingPathComponent("key.pem")
+            let certificate = folder.appendingPathComponent("cert.pem")
+            try FileManager.default.copyItem(at: gateway.developmentKey, to: key)
+            try FileManager.default.copyItem(at: gateway.developmentCertificate, to: certificate)
+            #expect(chown(key.path, nobody, gid_t(nobody)) == 0 && chmod(key.path, 0o600) == 0)
+            #expect(chmod(folder.path, 0o755) == 0 && chmod(certificate.path, 0o644) == 0)
+            let arguments = ["--gateway", "ipc://" + socket, "--signing-cert", certificate.path, "--log-level", "debug"]
+            let stranger = try ServiceProcess(
+                "signet-signer", arguments + ["--signing-key", key.path],
+                log: gateway.workspace.url("signer-nobody.log"), user: nobody)
+            let ours = try ServiceProcess(
+                "signet-signer", arguments + ["--signing-key", gateway.developmentKey.path],
+                log: gateway.workspace.url("signer-ours.log"))
+            try await gateway.waitUntilReady(signers: 2)
+            try await Task.sleep(for: .seconds(3))
+            #expect(stranger.isRunning, "\(stranger.log())")
+            let listed = try await gateway.signers().compactMap { $0["pid"] as? Int }
+            #expect(listed.count == 2 && listed.contains(Int(ours.pid)) && !listed.contains(Int(stranger.pid)))
+            for signer in [stranger, ours] {
+                #expect(try await signer.stop().isCleanExit, "\(signer.log())")
+            }
+        } catch {
+            Issue.record("\(error)\n\(tail(gateway.log()))")
+        }
+        try await gateway.stop()
+    }
+
     @Test func peersWithoutAnAuthorizedKeyReceiveNoJob() async throws {
         let gateway = try GatewayProcess(localSigners: 0)
         try await gateway.waitUntilLive()

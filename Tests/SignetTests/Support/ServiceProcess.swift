@@ -8,12 +8,20 @@ final class ServiceProcess: @unchecked Sendable {
     let process = Process()
     let logFile: URL
 
-    init(_ executable: String, _ arguments: [String], log: URL) throws {
+    /// `user`: run it as that user id (and group id), through util-linux's `setpriv`, which
+    /// then becomes the binary (same pid).
+    init(_ executable: String, _ arguments: [String], log: URL, user: UInt32? = nil) throws {
         logFile = log
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
-        process.executableURL = Tools.binDirectory.appendingPathComponent(executable)
-        process.arguments = arguments
+        let binary = Tools.binDirectory.appendingPathComponent(executable)
+        if let user {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
