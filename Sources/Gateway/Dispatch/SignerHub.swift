@@ -188,7 +188,8 @@ actor SignerHub: Service {
         for await batch in zap.inbound {
             for frames in batch {
                 guard let request = ZAPRequest(frames) else { continue }
-                if configuration.localSocket != nil, request.domain == Self.localZAPDomain, request.mechanism == "NULL" {
+                if configuration.localSocket != nil, request.domain == Self.localZAPDomain, request.mechanism == "NULL"
+                {
                     zap.send(request.reply(admitted: true, userID: "local"))
                     continue
                 }

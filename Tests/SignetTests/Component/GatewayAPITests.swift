@@ -390,7 +390,8 @@ struct GatewayAPITests {
                 try await client.execute(uri: path, method: .get, headers: Self.headers("bob")), .notFound,
                 "OPERATION_NOT_FOUND")
             let signStash = try await client.execute(
-                uri: OperationsController.signStashBase + "/operation/status/\(id)", method: .get, headers: Self.headers())
+                uri: OperationsController.signStashBase + "/operation/status/\(id)", method: .get,
+                headers: Self.headers())
             #expect(Self.json(signStash)["status"] as? String == "EXECUTION_FAILED" && signStash.body != first.body)
             let deleted = try await client.execute(uri: path, method: .delete, headers: Self.headers())
             #expect(deleted.status == .noContent)
@@ -590,7 +591,8 @@ struct LocalSignerSocketTests {
         // A relative state folder is made absolute: signers need not share the working directory.
         configuration.stateDirectory = "state"
         #expect(
-            configuration.localSignerSocket == "ipc://" + FileManager.default.currentDirectoryPath + "/state/signers.ipc")
+            configuration.localSignerSocket == "ipc://" + FileManager.default.currentDirectoryPath
+                + "/state/signers.ipc")
         // Too long for a socket address: nil, and the local signers use the TCP endpoint with CURVE.
         configuration.stateDirectory = "/" + String(repeating: "d", count: 90)
         #expect(configuration.localSignerSocket == nil)

@@ -20,7 +20,8 @@ struct SignerChannelEndToEndTests {
             let socket = state.appendingPathComponent("signers.ipc").path
             var info = stat()
             #expect(lstat(socket, &info) == 0 && info.st_mode & S_IFMT == S_IFSOCK)
-            #expect(!FileManager.default.fileExists(atPath: state.appendingPathComponent("local-signer-curve.key").path))
+            #expect(
+                !FileManager.default.fileExists(atPath: state.appendingPathComponent("local-signer-curve.key").path))
             #expect(try FileManager.default.attributesOfItem(atPath: state.path)[.posixPermissions] as? Int == 0o700)
             // The development identity, copied where `nobody` can read it: its signer must run
             // and knock, not stop at start for want of a key.
@@ -33,7 +34,9 @@ struct SignerChannelEndToEndTests {
             try FileManager.default.copyItem(at: gateway.developmentCertificate, to: certificate)
             #expect(chown(key.path, nobody, gid_t(nobody)) == 0 && chmod(key.path, 0o600) == 0)
             #expect(chmod(folder.path, 0o755) == 0 && chmod(certificate.path, 0o644) == 0)
-            let arguments = ["--gateway", "ipc://" + socket, "--signing-cert", certificate.path, "--log-level", "debug"]
+            let arguments = [
+                "--gateway", "ipc://" + socket, "--signing-cert", certificate.path, "--log-level", "debug",
+            ]
             let stranger = try ServiceProcess(
                 "signet-signer", arguments + ["--signing-key", key.path],
                 log: gateway.workspace.url("signer-nobody.log"), user: nobody)
