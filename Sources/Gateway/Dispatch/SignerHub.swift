@@ -344,7 +344,8 @@ actor SignerHub: Service {
             let checked =
                 result.isAppended
                 ? await Self.checkAppended(
-                    body, of: id, document: record, against: signatureCheck, spool: registry.spool)
+                    body, of: id, document: record, against: signatureCheck, spool: registry.spool,
+                    original: registry.intakeHashes.original(operationID: id.operationID, document: id.document))
                 : await Self.check(body, of: id, document: record, against: signatureCheck, spool: registry.spool)
             switch checked {
             case .success(let result):
@@ -440,15 +441,24 @@ actor SignerHub: Service {
     private static let contentGone = SigningError(
         code: SignatureCheck.rejectionCode, message: "the document's content is gone")
 
-    /// Checks what a signer appended to a PAdES document (`RESULT.appended`) against the document
-    /// in the spool, hashed as it is read: the signed PDF is never put together in memory.
+    /// Checks what a signer appended to a PAdES document (`RESULT.appended`) against the document:
+    /// going on from the intake's hash state when it is held (`original`), else from the spool
+    /// file, hashed as it is read. The signed PDF is never put together in memory.
     private nonisolated static func checkAppended(
         _ tail: [UInt8], of id: WireMessage.JobID, document: DocumentRecord, against check: SignatureCheck,
-        spool: Spool
+        spool: Spool, original: IntakeHashes.Original?
     ) async -> Result<StoredResult, SigningError> {
         guard document.signature.signatureType.uppercased() == "PADES" else {
             return .failure(
                 .init(code: SignatureCheck.rejectionCode, message: "only a PAdES result can be sent as appended"))
+        }
+        if let original {
+            do throws(SigningError) {
+                try check.checkPAdES(appended: tail, toOriginal: original.hash, length: original.length)
+                return .success(StoredResult(keepsInput: true, tail: tail))
+            } catch {
+                return .failure(error)
+            }
         }
         let path = spool.input(id.operationID, id.document)
         do {

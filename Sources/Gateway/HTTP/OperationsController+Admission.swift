@@ -89,7 +89,12 @@ extension OperationsController {
                 fingerprint: admitted.fingerprint, creationDate: now,
                 finishedDate: admitted.documents.contains { $0.status == .received } ? nil : now,
                 documents: admitted.documents)
-            admission = try await registry.admit(operation, incoming: incoming)
+            var originals: [Int: IntakeHashes.Original] = [:]
+            for (index, document) in operation.documents.enumerated()
+            where document.status == .received && document.signature.signatureType.uppercased() == "PADES" {
+                originals[index] = contents[index]?.original
+            }
+            admission = try await registry.admit(operation, incoming: incoming, originals: originals)
         } catch let refusal as OperationRegistry.Refusal {
             incoming.discard()
             throw APIError.refused(refusal)

@@ -27,6 +27,8 @@ actor OperationRegistry: Service {
 
     let configuration: Configuration
     nonisolated let spool: Spool
+    /// The intake's hash states of PAdES documents still to be signed.
+    nonisolated let intakeHashes = IntakeHashes()
     nonisolated let events: AsyncStream<OperationEvent>
     private let eventSink: AsyncStream<OperationEvent>.Continuation
     private nonisolated let store: any OperationStore
@@ -128,7 +130,11 @@ actor OperationRegistry: Service {
     /// in the spool and its rows committed (the caller may answer 202); otherwise `incoming` is
     /// discarded. Its documents go to the dispatcher as soon as they are in the spool, before the
     /// commit (results wait for it).
-    func admit(_ operation: Operation, incoming: IncomingFolder) async throws -> OperationTable.Admission {
+    /// `originals`: the intake's hash states of its PAdES documents, by index (`IntakeHashes`),
+    /// kept when the operation is created.
+    func admit(
+        _ operation: Operation, incoming: IncomingFolder, originals: [Int: IntakeHashes.Original] = [:]
+    ) async throws -> OperationTable.Admission {
         let decision = table.decide(operation)
         switch decision {
         case .created(let created):
@@ -154,6 +160,7 @@ actor OperationRegistry: Service {
             let jobs = created.documents.indices.filter { created.documents[$0].status == .received }.map {
                 JobRef(created, document: $0)
             }
+            intakeHashes.keep(originals, operationID: created.id)
             if !jobs.isEmpty { eventSink.yield(.admitted(jobs)) }
             do {
                 try await BlockingIO.run { try spool.syncAccepted(incoming, as: created.id) }
@@ -182,6 +189,7 @@ actor OperationRegistry: Service {
 
     /// An operation that could not be stored: it never existed.
     private func abandon(_ id: String) {
+        intakeHashes.forget(operationID: id)
         spool.remove(id)
         spoolUsage.remove(id)
         table.remove(id)
@@ -289,6 +297,7 @@ actor OperationRegistry: Service {
                     recorded.outcome, operationID: recorded.operationID, document: recorded.document,
                     attempt: recorded.attempt, at: now)
             else { continue }
+            intakeHashes.forget(operationID: recorded.operationID, document: recorded.document)
             metrics.documentFinished(signed: recorded.outcome == .signed)
             spoolUsage.addResult(recorded.result?.tail.count ?? 0, operationID: recorded.operationID)
             if operationFinished {
@@ -351,6 +360,7 @@ actor OperationRegistry: Service {
         try await store.retire(ids, as: retirement, at: now)
         for id in ids {
             _ = table.retire(id, as: retirement, at: now)
+            intakeHashes.forget(operationID: id)
             spool.remove(id)
             spoolUsage.remove(id)
             eventSink.yield(.retired(id))

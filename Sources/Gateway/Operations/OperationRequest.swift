@@ -47,6 +47,8 @@ struct AdmittedRequest: Sendable {
 struct ReceivedContent: Sendable {
     var digest: String
     var length: Int
+    /// The SHA-256 state over the content, not finalized (`IntakeHashes`).
+    var original: IntakeHashes.Original? = nil
 }
 
 extension OperationRequest {

@@ -56,6 +56,9 @@ final class SinkSet: @unchecked Sendable {
             sinks[document]?.discardFile()
             settled.insert(document)
         }
-        return sinks.mapValues { ReceivedContent(digest: $0.finish(), length: $0.length) }
+        return sinks.mapValues {
+            ReceivedContent(
+                digest: $0.finish(), length: $0.length, original: .init(hash: $0.hashState, length: $0.length))
+        }
     }
 }

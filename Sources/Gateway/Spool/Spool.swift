@@ -259,6 +259,8 @@ final class SpoolFileSink: DocumentSink {
     private var closed = false
     private var hasher = SHA256()
     private(set) var length = 0
+    /// The SHA-256 state over what was written so far, not finalized.
+    var hashState: SHA256 { hasher }
 
     private let folder: IncomingFolder
 

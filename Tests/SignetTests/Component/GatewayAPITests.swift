@@ -1,4 +1,5 @@
 import Common
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -441,6 +442,60 @@ struct GatewayAPITests {
             let verified = try await Tools.opensslVerifyDetached(
                 signature: Data(buffer: raw.body), content: Data("hello 0".utf8), trusting: certificate)
             #expect(verified.status == 0, "\(verified.stderr)")
+        }
+        withExtendedLifetime(workspace) {}  // its state folder holds the spool
+    }
+
+    /// A PAdES result sent as what the signature appended is checked by going on from the hash
+    /// state the intake left (`IntakeHashes`), without reading the document back: the spool file
+    /// is removed before the result arrives, and the document is still signed at its first attempt
+    /// (reading the file, the gateway would reject it as content gone). The state is forgotten
+    /// once the outcome is recorded.
+    @Test func anAppendedPAdESResultIsCheckedFromTheIntakesHashState() async throws {
+        let (built, workspace, keys) = try await Self.gateway()
+        try await built.application.test(.router) { client in
+            let pdf = SamplePDF().build(xref: .table)
+            let body = try JSONSerialization.data(withJSONObject: [
+                "documents": [
+                    [
+                        "documentRequest": [
+                            "name": "invoice.pdf", "contentType": "application/pdf",
+                            "base64Content": Data(pdf).base64EncodedString(),
+                        ],
+                        "signatureInfo": ["signatureType": "PAdES"],
+                    ]
+                ]
+            ])
+            let started = try await client.execute(
+                uri: "/v1/operations", method: .post, headers: Self.headers(), body: ByteBuffer(bytes: body))
+            let id = try #require(Self.json(started).operationID, "\(String(buffer: started.body))")
+            let original = try #require(built.registry.intakeHashes.original(operationID: id, document: 0))
+            #expect(original.length == pdf.count)
+            #expect(original.hash.finalize().hexString == SHA256.hash(data: pdf).hexString)
+
+            let signer = try await FakeSigner(
+                endpoint: try await built.hub.boundEndpoint(), id: "appending", serverKey: built.signerPublicKey,
+                keys: keys)
+            signer.send(.ready(.init(signerID: signer.id, credit: 1, pid: 1, host: "test")))
+            let (job, content) = try await signer.nextJobWithBody()
+            #expect(job.takesAppendedResult && content == pdf)
+            let signed = try await DocumentSigner(
+                backend: try LocalKeyBackend(
+                    keyFile: workspace.path("state/dev-signing-key.pem"),
+                    certificateFile: workspace.path("state/dev-signing-cert.pem"))
+            ).sign(
+                content, parameters: job.signature, client: "alice", expectedDigest: job.contentDigest,
+                contentType: job.contentType)
+            #expect(unlink(workspace.path("state/spool/\(id)/0.in")) == 0)
+            var result = WireMessage.Result(job: job, signed: true)
+            result.appended = true
+            signer.send(.result(result, body: Array(signed[content.count...])))
+            let status = try await Self.waitForCompletion(id, client: client)
+            let document = try #require((status["documentList"] as? [[String: Any]])?.first)
+            #expect(document["signStatus"] as? String == "SIGNED", "\(document)")
+            #expect(document["attempts"] as? Int == 1)
+            #expect(built.registry.intakeHashes.operationCount == 0)
+            await signer.close()
         }
         withExtendedLifetime(workspace) {}  // its state folder holds the spool
     }
