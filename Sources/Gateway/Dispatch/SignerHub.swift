@@ -278,10 +278,11 @@ actor SignerHub: Service {
         let spool = registry.spool
         guard let operation = await registry.operation(id: job.operationID),
             operation.documents.indices.contains(job.document),
+            case let range = spool.content(job.operationID, job.document, operation.documents[job.document]),
             let content =
                 operation.documents[job.document].signature.signsDigestOnly
                 ? []
-                : try? await BlockingIO.run({ try spool.read(spool.input(job.operationID, job.document)) })
+                : try? await BlockingIO.run({ try Spool.read(range) })
         else {
             // Deleted or purged since it was queued: nothing to sign.
             logger.debug(
@@ -460,10 +461,10 @@ actor SignerHub: Service {
                 return .failure(error)
             }
         }
-        let path = spool.input(id.operationID, id.document)
+        let range = spool.content(id.operationID, id.document, document)
         do {
             return try await BlockingIO.run { () throws -> Result<StoredResult, SigningError> in
-                let original = try Spool.hash(path)
+                let original = try Spool.hash(range)
                 do throws(SigningError) {
                     try check.checkPAdES(appended: tail, toOriginal: original.hash, length: original.length)
                     return .success(StoredResult(keepsInput: true, tail: tail))
@@ -497,9 +498,9 @@ actor SignerHub: Service {
         if signatureType.uppercased() == "XADES" {
             // The signature sits inside the document: the whole result is stored, and checked
             // against the original read back from the spool.
-            let path = spool.input(id.operationID, id.document)
+            let range = spool.content(id.operationID, id.document, document)
             do {
-                let original = try await BlockingIO.run { try spool.read(path) }
+                let original = try await BlockingIO.run { try Spool.read(range) }
                 try check.checkXAdES(signed: signed, original: original)
                 return .success(StoredResult(keepsInput: false, tail: signed))
             } catch let error as SigningError {
@@ -514,10 +515,10 @@ actor SignerHub: Service {
         }
         // The original is compared with the spool file piece by piece: a large document is not
         // held twice while its result is checked.
-        let path = spool.input(id.operationID, id.document)
+        let range = spool.content(id.operationID, id.document, document)
         let prefix: Int?
         do {
-            prefix = try await BlockingIO.run { try Spool.prefixLength(of: path, in: signed) }
+            prefix = try await BlockingIO.run { try Spool.prefixLength(of: range, in: signed) }
         } catch {
             return .failure(Self.contentGone)
         }

@@ -130,7 +130,7 @@ struct OperationsController: Sendable {
         }
         let record = operation.documents[index]
         guard record.status == .signed,
-            let signed = try await SpoolStreaming.SignedBytes.locate(operation.id, index, in: registry)
+            let signed = try await SpoolStreaming.SignedBytes.locate(operation, index, in: registry)
         else {
             throw APIError(
                 status: .conflict, errorCode: "DOCUMENT_NOT_SIGNED",

@@ -37,14 +37,15 @@ enum ResultArchive {
     static func response(_ operation: Operation, registry: OperationRegistry) async throws -> Response {
         var entries: [(name: String, bytes: SpoolStreaming.SignedBytes)] = []
         for (index, name) in entryNames(operation).sorted(by: { $0.key < $1.key }) {
-            if let signed = try await SpoolStreaming.SignedBytes.locate(operation.id, index, in: registry) {
+            if let signed = try await SpoolStreaming.SignedBytes.locate(operation, index, in: registry) {
                 entries.append((name, signed))
             }
         }
         let path = "\(registry.spool.incomingRoot)/\(UUID().uuidString.lowercased()).zip"
         let size = try await BlockingIO.run { [entries] in
             try write(entries, to: path)
-            return SpoolStreaming.fileSize(path) ?? 0
+            guard let size = SpoolStreaming.fileSize(path) else { throw Spool.Problem("cannot stat", path) }
+            return size
         }
         let fileName = "operation-\(operation.id).zip"
         var headers: HTTPFields = [.contentType: "application/zip"]
@@ -54,7 +55,8 @@ enum ResultArchive {
             body: ResponseBody(contentLength: size) { writer in
                 defer { unlink(path) }
                 var encoder = SpoolStreaming.ChunkEncoder(base64: false)
-                try await SpoolStreaming.copy(path, to: &writer, encoder: &encoder)
+                try await SpoolStreaming.copy(
+                    SpoolRange(path: path, offset: 0, length: size), to: &writer, encoder: &encoder)
                 try await writer.finish(nil)
             })
     }
@@ -86,13 +88,14 @@ extension SpoolStreaming.SignedBytes {
     /// `count` bytes from `offset` (random access, for the zip writer).
     func read(at offset: Int, count: Int) throws -> Data {
         switch self {
-        case .stored(let result, let input, let inputSize):
+        case .stored(let result, let input):
             var data = Data()
             var position = offset
             let end = offset + count
+            let inputSize = input.length ?? 0
             if result.keepsInput, position < inputSize {
                 let upTo = min(end, inputSize)
-                data.append(contentsOf: try Spool.read(input, at: position, count: upTo - position))
+                data.append(contentsOf: try Spool.read(input.path, at: input.offset + position, count: upTo - position))
                 position = upTo
             }
             let base = result.keepsInput ? inputSize : 0

@@ -17,30 +17,36 @@ enum SpoolStreaming {
     /// result keeps it), or a result file written by a build that kept results as files
     /// (`spool/<id>/<n>.out`, docs/durability.md).
     enum SignedBytes: Sendable {
-        case stored(StoredResult, input: String, inputSize: Int)
+        /// A stored result, after its input when it keeps it (`input`'s length is known; 0 when
+        /// the result does not keep it).
+        case stored(StoredResult, input: SpoolRange)
         case file(String, size: Int)
 
         var size: Int {
             switch self {
-            case .stored(let result, _, let inputSize): result.size(inputSize: inputSize)
+            case .stored(let result, let input): result.size(inputSize: input.length ?? 0)
             case .file(_, let size): size
             }
         }
 
         /// Finds document `index`'s signed bytes; nil when none are stored.
-        static func locate(_ operationID: String, _ index: Int, in registry: OperationRegistry) async throws
+        static func locate(_ operation: Operation, _ index: Int, in registry: OperationRegistry) async throws
             -> SignedBytes?
         {
             let spool = registry.spool
-            if let stored = try await registry.result(operationID: operationID, document: index) {
-                let input = spool.input(operationID, index)
-                guard !stored.keepsInput else {
-                    guard let size = fileSize(input) else { return nil }
-                    return .stored(stored, input: input, inputSize: size)
+            if let stored = try await registry.result(operationID: operation.id, document: index) {
+                var input = spool.content(operation.id, index, operation.documents[index])
+                guard stored.keepsInput else {
+                    input.length = 0
+                    return .stored(stored, input: input)
                 }
-                return .stored(stored, input: input, inputSize: 0)
+                if input.length == nil {
+                    guard let size = fileSize(input.path) else { return nil }
+                    input.length = size
+                }
+                return .stored(stored, input: input)
             }
-            let legacy = spool.output(operationID, index)
+            let legacy = spool.output(operation.id, index)
             return fileSize(legacy).map { .file(legacy, size: $0) }
         }
 
@@ -48,11 +54,11 @@ enum SpoolStreaming {
         func write(to writer: inout any ResponseBodyWriter, encode: Bool) async throws {
             var encoder = ChunkEncoder(base64: encode)
             switch self {
-            case .stored(let result, let input, _):
+            case .stored(let result, let input):
                 if result.keepsInput { try await copy(input, to: &writer, encoder: &encoder) }
                 try await writer.write(ByteBuffer(bytes: encoder.next(result.tail[...])))
-            case .file(let path, _):
-                try await copy(path, to: &writer, encoder: &encoder)
+            case .file(let path, let size):
+                try await copy(SpoolRange(path: path, offset: 0, length: size), to: &writer, encoder: &encoder)
             }
             let last = encoder.finish()
             if !last.isEmpty { try await writer.write(ByteBuffer(bytes: last)) }
@@ -90,28 +96,32 @@ enum SpoolStreaming {
         }
     }
 
-    /// Copies a file to the response through `encoder`.
-    static func copy(_ path: String, to writer: inout any ResponseBodyWriter, encoder: inout ChunkEncoder)
+    /// Copies a range of a file (its length known) to the response through `encoder`; a file
+    /// that ends before the range does is an error.
+    static func copy(_ range: SpoolRange, to writer: inout any ResponseBodyWriter, encoder: inout ChunkEncoder)
         async throws
     {
+        let path = range.path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Spool.Problem("cannot open", path) }
         defer { close(fd) }
         var chunk = [UInt8](repeating: 0, count: chunkSize)
-        while true {
+        var position = range.offset
+        let end = range.offset + (range.length ?? 0)
+        while position < end {
+            let wanted = min(chunkSize, end - position)
             var filled = 0
-            while filled < chunkSize {
+            while filled < wanted {
                 let n = chunk.withUnsafeMutableBytes {
-                    read(fd, $0.baseAddress.map { $0 + filled }, chunkSize - filled)
+                    pread(fd, $0.baseAddress.map { $0 + filled }, wanted - filled, off_t(position + filled))
                 }
                 if n < 0 && errno == EINTR { continue }
                 guard n >= 0 else { throw Spool.Problem("cannot read", path) }
-                if n == 0 { break }
+                guard n > 0 else { throw Spool.Problem(description: "\(path) ends before its document does") }
                 filled += n
             }
-            if filled == 0 { return }
+            position += filled
             try await writer.write(ByteBuffer(bytes: encoder.next(chunk[0..<filled])))
-            if filled < chunkSize { return }
         }
     }
 
@@ -130,7 +140,7 @@ enum SpoolStreaming {
             var entry: [UInt8] = index > 0 ? [UInt8(ascii: ",")] : []
             entry += json.bytes.dropLast()  // the closing brace comes after signedContent
             if operation.documents[index].status == .signed,
-                let signed = try await SignedBytes.locate(operation.id, index, in: registry)
+                let signed = try await SignedBytes.locate(operation, index, in: registry)
             {
                 entry += Array(#","signedContent":""#.utf8)
                 try await writer.write(ByteBuffer(bytes: entry))

@@ -25,6 +25,9 @@ struct DocumentRecord: Codable, Sendable, Equatable {
     var contentDigest: String
     /// The document's size in bytes before signing.
     var contentLength: Int?
+    /// Where its bytes start in its operation's `documents.in`; nil for a document kept as its
+    /// own file by an older build, or kept by none (signed from its digest).
+    var contentOffset: Int? = nil
     var status: SignStatus = .received
     var signError: String?
     var errorMessage: String?

@@ -47,6 +47,8 @@ struct AdmittedRequest: Sendable {
 struct ReceivedContent: Sendable {
     var digest: String
     var length: Int
+    /// Where it starts in the operation's `documents.in`; nil when it was not kept.
+    var offset: Int? = nil
     /// The SHA-256 state over the content, not finalized (`IntakeHashes`).
     var original: IntakeHashes.Original? = nil
 }
@@ -114,7 +116,7 @@ extension OperationRequest {
                 name: request.name ?? "document-\(index + 1)",
                 contentType: request.contentType ?? "application/octet-stream",
                 signature: parameters,
-                contentDigest: content.digest, contentLength: content.length)
+                contentDigest: content.digest, contentLength: content.length, contentOffset: content.offset)
             // An empty document fails alone; the others of the batch are signed.
             if content.length == 0 {
                 record.status = .errorSigning

@@ -64,6 +64,11 @@ final class SQLiteOperationStore: OperationStore {
                     ALTER TABLE document ADD COLUMN result BLOB;
                     """)
         }
+        // One spool file per operation: each document's offset in it (NULL: the document's own
+        // file, `<n>.in`, as older builds wrote it).
+        migrator.registerMigration("3-content-offset") { db in
+            try db.execute(sql: "ALTER TABLE document ADD COLUMN contentOffset INTEGER")
+        }
         return migrator
     }
 
@@ -95,7 +100,7 @@ final class SQLiteOperationStore: OperationStore {
                 db,
                 sql: """
                     SELECT operationID, externalReference, name, contentType, signature, contentDigest,
-                        contentLength, status, signError, errorMessage, attempts
+                        contentLength, contentOffset, status, signError, errorMessage, attempts
                         FROM document ORDER BY operationID, position
                     """)
             {
@@ -108,7 +113,8 @@ final class SQLiteOperationStore: OperationStore {
                         contentType: row["contentType"],
                         signature: try decoder.decode(SignatureParameters.self, from: signature),
                         contentDigest: row["contentDigest"], contentLength: row["contentLength"],
-                        status: SignStatus(rawValue: row["status"]) ?? .received, signError: row["signError"],
+                        contentOffset: row["contentOffset"], status: SignStatus(rawValue: row["status"]) ?? .received,
+                        signError: row["signError"],
                         errorMessage: row["errorMessage"], attempts: row["attempts"]))
             }
             return (order.compactMap { operations[$0] }, tombstones)
@@ -132,13 +138,14 @@ final class SQLiteOperationStore: OperationStore {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO document (operationID, position, externalReference, name, contentType, signature,
-                        contentDigest, contentLength, status, signError, errorMessage, attempts)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        contentDigest, contentLength, contentOffset, status, signError, errorMessage, attempts)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for (position, document) in operation.documents.enumerated() {
                 try statement.execute(arguments: [
                     operation.id, position, document.externalReference, document.name, document.contentType,
-                    signatures[position], document.contentDigest, document.contentLength, document.status.rawValue,
+                    signatures[position], document.contentDigest, document.contentLength, document.contentOffset,
+                    document.status.rawValue,
                     document.signError, document.errorMessage, document.attempts,
                 ])
             }

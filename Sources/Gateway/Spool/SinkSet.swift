@@ -1,7 +1,8 @@
 import Common
 import Foundation
 
-/// The spool files of one request being received, one per document. Used by one task at a time
+/// The documents of one request being received, written one after another to its
+/// `documents.in` (`SpoolContentFile`). Used by one task at a time
 /// (the one reading the body), then read by the handler that awaited it.
 ///
 /// A document signed from its digest alone (detached CAdES) keeps no file: it is hashed as it
@@ -11,6 +12,7 @@ import Foundation
 final class SinkSet: @unchecked Sendable {
     let folder: IncomingFolder
     let maxDocuments: Int
+    private let file: SpoolContentFile
     private var sinks: [Int: SpoolFileSink] = [:]
     private var last: Int?
     /// Documents whose file is synced or removed.
@@ -19,6 +21,7 @@ final class SinkSet: @unchecked Sendable {
     init(folder: IncomingFolder, maxDocuments: Int) {
         self.folder = folder
         self.maxDocuments = maxDocuments
+        file = SpoolContentFile(folder: folder)
     }
 
     func open(_ document: Int) throws -> any DocumentSink {
@@ -32,7 +35,7 @@ final class SinkSet: @unchecked Sendable {
         // signed, its file is kept and can be synced now.
         if let previous = last { settle(previous, keepFile: true) }
         last = document
-        let sink = SpoolFileSink(folder: folder, document: document)
+        let sink = SpoolFileSink(file: file, folder: folder, document: document)
         sinks[document] = sink
         return sink
     }
@@ -58,7 +61,8 @@ final class SinkSet: @unchecked Sendable {
         }
         return sinks.mapValues {
             ReceivedContent(
-                digest: $0.finish(), length: $0.length, original: .init(hash: $0.hashState, length: $0.length))
+                digest: $0.finish(), length: $0.length, offset: $0.offset,
+                original: .init(hash: $0.hashState, length: $0.length))
         }
     }
 }

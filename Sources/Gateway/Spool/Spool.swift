@@ -10,8 +10,11 @@ import Signing
 
 /// The documents and results of operations, as files under `STATE/spool` (DESIGN.md §6):
 ///
-///     spool/incoming/<token>/<n>.in   a request being received (deleted at start: never accepted)
-///     spool/<operation id>/<n>.in     document n as the client sent it
+///     spool/incoming/<token>/         a request being received (deleted at start: never accepted)
+///     spool/<operation id>/documents.in  its documents as the clients sent them, one after
+///                                     another; each row holds its document's offset and length
+///     spool/<operation id>/<n>.in     document n, from builds before one file per operation
+///                                     (rows without an offset; read, never written any more)
 ///     spool/<operation id>/<n>.out    its signed result, from builds before results were kept
 ///                                     in their rows (read, never written any more)
 ///
@@ -41,6 +44,15 @@ struct Spool: Sendable {
 
     func folder(_ operationID: String) -> String { "\(root)/\(operationID)" }
     func input(_ operationID: String, _ document: Int) -> String { "\(root)/\(operationID)/\(document).in" }
+
+    /// Where document `index`'s bytes are: its range of the operation's `documents.in`, or the
+    /// whole `<n>.in` of an operation stored before (its row has no offset).
+    func content(_ operationID: String, _ index: Int, _ record: DocumentRecord) -> SpoolRange {
+        if let offset = record.contentOffset, let length = record.contentLength {
+            return SpoolRange(path: "\(folder(operationID))/\(SpoolContentFile.name)", offset: offset, length: length)
+        }
+        return SpoolRange(path: input(operationID, index), offset: 0, length: nil)
+    }
     func output(_ operationID: String, _ document: Int) -> String { "\(root)/\(operationID)/\(document).out" }
 
     /// A new folder for a request being received.
@@ -108,6 +120,11 @@ struct Spool: Sendable {
     /// The whole file.
     func read(_ path: String) throws -> [UInt8] { try Self.read(path, at: 0, count: nil) }
 
+    /// A document's bytes.
+    static func read(_ range: SpoolRange) throws -> [UInt8] {
+        try read(range.path, at: range.offset, count: range.length)
+    }
+
     /// `count` bytes of the file from `offset` (nil: to its end); a file shorter than that is an error.
     static func read(_ path: String, at offset: Int, count: Int?) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -119,17 +136,17 @@ struct Spool: Sendable {
             guard fstat(fd, &info) == 0 else { throw Problem("cannot stat", path) }
             size = max(0, Int(info.st_size) - offset)
         }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let n = bytes.withUnsafeMutableBytes {
-                pread(fd, $0.baseAddress.map { $0 + done }, size - done, off_t(offset + done))
+        // Not zeroed first: every byte is read into it, or it is thrown away.
+        return try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var done = 0
+            while done < size {
+                let n = pread(fd, buffer.baseAddress.map { $0 + done }, size - done, off_t(offset + done))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw Problem("cannot read", path) }
+                done += n
             }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw Problem("cannot read", path) }
-            done += n
+            initialized = size
         }
-        return bytes
     }
 
     /// Removes an operation's files (deleted or expired).
@@ -171,9 +188,9 @@ struct Spool: Sendable {
 
     /// The file's length when `bytes` starts with the whole file, nil when it does not (compared
     /// piece by piece, never the whole file at once). Throws when the file cannot be read.
-    static func prefixLength(of path: String, in bytes: [UInt8]) throws -> Int? {
+    static func prefixLength(of range: SpoolRange, in bytes: [UInt8]) throws -> Int? {
         var offset = 0
-        let whole = try readPieces(path) { piece in
+        let whole = try readPieces(range) { piece in
             let same = bytes.withUnsafeBytes { whole in
                 guard offset + piece.count <= whole.count, let start = whole.baseAddress, let part = piece.baseAddress
                 else { return false }
@@ -188,10 +205,10 @@ struct Spool: Sendable {
 
     /// The SHA-256 state after the whole file, not finalized (a signed PDF's hash goes on over
     /// what was appended to it), and the file's length.
-    static func hash(_ path: String) throws -> (hash: SHA256, length: Int) {
+    static func hash(_ range: SpoolRange) throws -> (hash: SHA256, length: Int) {
         var hasher = SHA256()
         var length = 0
-        _ = try readPieces(path) { piece in
+        _ = try readPieces(range) { piece in
             hasher.update(bufferPointer: piece)
             length += piece.count
             return true
@@ -199,19 +216,30 @@ struct Spool: Sendable {
         return (hasher, length)
     }
 
-    /// Reads the file in 256 KiB pieces, each handed to `body` (which returns false to stop);
-    /// returns whether the whole file was read.
-    private static func readPieces(_ path: String, _ body: (UnsafeRawBufferPointer) throws -> Bool) throws -> Bool {
+    /// Reads the range in 256 KiB pieces, each handed to `body` (which returns false to stop);
+    /// returns whether the whole range was read. A range the file does not hold whole is an error.
+    private static func readPieces(_ range: SpoolRange, _ body: (UnsafeRawBufferPointer) throws -> Bool) throws
+        -> Bool
+    {
+        let path = range.path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Problem("cannot open", path) }
         defer { close(fd) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
         defer { buffer.deallocate() }
+        var position = range.offset
+        let end = range.length.map { range.offset + $0 }
         while true {
-            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            let wanted = end.map { min(buffer.count, $0 - position) } ?? buffer.count
+            if wanted == 0 { return true }
+            let n = pread(fd, buffer.baseAddress, wanted, off_t(position))
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { throw Problem("cannot read", path) }
-            if n == 0 { return true }
+            if n == 0 {
+                if end == nil { return true }
+                throw Problem(description: "\(path) ends before \(range.offset)+\(range.length ?? 0)")
+            }
+            position += n
             guard try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) else { return false }
         }
     }
@@ -239,104 +267,6 @@ struct IncomingFolder: Sendable {
 
     func discard() {
         try? FileManager.default.removeItem(atPath: path)
-    }
-}
-
-/// Writes one incoming document to `<n>.in` while hashing it: the bytes are handled once.
-///
-/// The first `memoryLimit` bytes are held in memory until the document is known to need its
-/// file (`finish`) or outgrows them: a document signed from its digest alone (detached CAdES)
-/// whose entry names its type before the next document starts never touches the disk. Creating,
-/// writing and removing a file per such document was about a third of the gateway's CPU on CAdES
-/// intake (perf: ext4 inode allocation and page-cache copies).
-final class SpoolFileSink: DocumentSink {
-    /// Per document being received; one per request at a time on the JSON path.
-    static let memoryLimit = 256 * 1024
-
-    let path: String
-    private var fd: Int32 = -1
-    private var held: [UInt8] = []
-    private var closed = false
-    private var hasher = SHA256()
-    private(set) var length = 0
-    /// The SHA-256 state over what was written so far, not finalized.
-    var hashState: SHA256 { hasher }
-
-    private let folder: IncomingFolder
-
-    init(folder: IncomingFolder, document: Int) {
-        self.folder = folder
-        path = "\(folder.path)/\(document).in"
-    }
-
-    deinit {
-        if fd >= 0 { close(fd) }
-    }
-
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard bytes.count > 0 else { return }
-        hasher.update(bufferPointer: bytes)
-        length += bytes.count
-        if fd < 0, held.count + bytes.count <= Self.memoryLimit {
-            held.append(contentsOf: bytes)
-            return
-        }
-        try spill()
-        try Spool.writeAll(fd, bytes, path: path)
-    }
-
-    /// Creates the file with what is held.
-    private func spill() throws {
-        guard fd < 0 else { return }
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Spool.Problem("cannot create", path) }
-        try Spool.writeAll(fd, held, path: path)
-        held = []
-    }
-
-    private var digest: String?
-
-    /// The SHA-256 of what was written, in hex (the document is whole).
-    private func finalDigest() -> String {
-        if let digest { return digest }
-        let digest = hasher.finalize().hexString
-        self.digest = digest
-        return digest
-    }
-
-    /// The document is whole: its file is written if it was held, then synced and closed in the
-    /// background (`Spool.accept` waits for it, and fails if the file could not be made); returns
-    /// the SHA-256 of what was written, in hex.
-    func finish() -> String {
-        let digest = finalDigest()
-        guard !closed else { return digest }
-        closed = true
-        do {
-            try spill()
-        } catch {
-            folder.syncs.fail("\(error)")
-            return digest
-        }
-        let fd = self.fd
-        self.fd = -1
-        folder.syncs.add(path: path) {
-            defer { close(fd) }
-            return fdatasync(fd) == 0
-        }
-        return digest
-    }
-
-    /// The document is whole and signed from its digest: its file (if it was made) goes, never
-    /// synced.
-    func discardFile() {
-        _ = finalDigest()
-        held = []
-        closed = true
-        if fd >= 0 {
-            close(fd)
-            fd = -1
-        }
-        unlink(path)
     }
 }
 
@@ -373,4 +303,12 @@ final class BackgroundSyncs: Sendable {
         group.wait()
         if let failure = failures.withLock({ $0.first }) { throw Spool.Problem(description: failure) }
     }
+}
+
+/// Where one document's bytes are in the spool: `length` bytes of `path` from `offset`, or the
+/// whole file from `offset` when `length` is nil (the file-per-document layout).
+struct SpoolRange: Sendable, Equatable {
+    var path: String
+    var offset: Int
+    var length: Int?
 }

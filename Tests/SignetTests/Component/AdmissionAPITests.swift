@@ -36,8 +36,8 @@ struct AdmissionAPITests {
         }
     }
 
-    /// A detached CAdES signature needs only the document's digest: the spool keeps the files of
-    /// PAdES documents only, whether the type comes before or after the content, as JSON or as
+    /// A detached CAdES signature needs only the document's digest: the spool keeps (and rows
+    /// name) the bytes of PAdES documents only, whether the type comes before or after the content, as JSON or as
     /// multipart (where the type is known only at the end).
     @Test func documentsSignedFromTheirDigestKeepNoFile() async throws {
         let (built, workspace, _) = try await API.gateway()
@@ -68,18 +68,27 @@ struct AdmissionAPITests {
         var multipartHeaders = API.headers()
         multipartHeaders[.contentType] = "multipart/form-data; boundary=\(boundary)"
         let requests = [
-            (json, API.headers(), ["1.in"]),
-            (ByteBuffer(string: multipart), multipartHeaders, ["1.in"]),
-            (ByteBuffer(string: signRequestFirst), multipartHeaders, ["1.in"]),
+            // The PAdES document, and how many bytes the file holds: with the signRequest last,
+            // each file's type is known only after the next one starts, so a CAdES file before
+            // the PAdES one is written too (and named by no row).
+            (json, API.headers(), "%PDF-1.7 not really", 19),
+            (ByteBuffer(string: multipart), multipartHeaders, "%PDF-1.7 PAdES", 28),
+            (ByteBuffer(string: signRequestFirst), multipartHeaders, "%PDF-1.7 PAdES", 14),
         ]
         try await built.application.test(.router) { client in
-            for (body, headers, kept) in requests {
+            for (body, headers, pades, fileSize) in requests {
                 let started = try await client.execute(
                     uri: "/v1/operations", method: .post, headers: headers, body: body)
                 #expect(started.status == .accepted, "\(String(buffer: started.body))")
                 let id = try #require(API.json(started).operationID)
                 let files = try FileManager.default.contentsOfDirectory(atPath: workspace.path("state/spool/\(id)"))
-                #expect(files.sorted() == kept)
+                #expect(files.sorted() == [SpoolContentFile.name])
+                let written = try Data(contentsOf: workspace.url("state/spool/\(id)/\(SpoolContentFile.name)"))
+                #expect(written.count == fileSize)
+                let operation = try #require(await built.registry.operation(id: id))
+                #expect(operation.documents.map { $0.contentOffset != nil } == [false, true, false])
+                #expect(
+                    try Spool.read(built.registry.spool.content(id, 1, operation.documents[1])) == Array(pades.utf8))
             }
             #expect(try Self.incoming(workspace).isEmpty)
         }

@@ -486,7 +486,7 @@ struct GatewayAPITests {
             ).sign(
                 content, parameters: job.signature, client: "alice", expectedDigest: job.contentDigest,
                 contentType: job.contentType)
-            #expect(unlink(workspace.path("state/spool/\(id)/0.in")) == 0)
+            #expect(unlink(workspace.path("state/spool/\(id)/\(SpoolContentFile.name)")) == 0)
             var result = WireMessage.Result(job: job, signed: true)
             result.appended = true
             signer.send(.result(result, body: Array(signed[content.count...])))

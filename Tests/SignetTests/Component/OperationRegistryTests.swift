@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import TestSupport
@@ -45,9 +46,16 @@ struct OperationRegistryTests {
                     signature: .init(
                         signatureType: "CAdES", reason: nil, location: nil, applyTimestamp: false,
                         visibleSignature: nil),
-                    contentDigest: received[index]?.digest ?? "", contentLength: received[index]?.length)
+                    contentDigest: received[index]?.digest ?? "", contentLength: received[index]?.length,
+                    contentOffset: received[index]?.offset)
             })
         return try await registry.admit(operation, incoming: incoming)
+    }
+
+    /// Document `index`'s bytes as the spool holds them.
+    func content(_ registry: OperationRegistry, _ id: String, _ index: Int) async throws -> [UInt8] {
+        let operation = try #require(await registry.operation(id: id))
+        return try Spool.read(registry.spool.content(id, index, operation.documents[index]))
     }
 
     func signed(_ id: String, _ document: Int, _ bytes: [UInt8]) -> RecordedOutcome {
@@ -63,7 +71,7 @@ struct OperationRegistryTests {
             Issue.record("not created")
             return
         }
-        #expect(try registry.spool.read(registry.spool.input("op1", 1)) == [4, 5])
+        #expect(try await content(registry, "op1", 1) == [4, 5])
         try await registry.record([signed("op1", 0, [9, 9])])
 
         let reopened = try open()
@@ -102,6 +110,36 @@ struct OperationRegistryTests {
             return
         }
         #expect(persisted.documents == done.documents && persisted.isFinished)
+    }
+
+    /// An operation stored by a build that kept a file per document (`<n>.in`, rows without an
+    /// offset) is read from those files, also after a restart.
+    @Test func documentsKeptAsFilesByOlderBuildsAreStillRead() async throws {
+        let registry = try open()
+        _ = try await registry.recover()
+        let incoming = try registry.spool.makeIncoming()
+        try Data([7, 7]).write(to: URL(fileURLWithPath: incoming.path + "/0.in"))
+        try Data([8]).write(to: URL(fileURLWithPath: incoming.path + "/1.in"))
+        let operation = Operation(
+            id: "legacy", clientID: "alice", externalReference: nil, idempotencyKey: nil, description: nil,
+            fingerprint: "f", creationDate: Date(), finishedDate: nil,
+            documents: [[7, 7], [8]].map { bytes in
+                DocumentRecord(
+                    name: "d", contentType: "application/pdf", signature: .init(signatureType: "PAdES"),
+                    contentDigest: SHA256.hash(data: bytes).hexString, contentLength: bytes.count)
+            })
+        guard case .created = try await registry.admit(operation, incoming: incoming) else {
+            Issue.record("not created")
+            return
+        }
+        #expect(try await content(registry, "legacy", 0) == [7, 7])
+        let reopened = try open()
+        _ = try await reopened.recover()
+        #expect(try await content(reopened, "legacy", 1) == [8])
+        let range = try #require(await reopened.operation(id: "legacy")).documents.map {
+            reopened.spool.content("legacy", 1, $0)
+        }[1]
+        #expect(range == SpoolRange(path: workspace.path("spool/legacy/1.in"), offset: 0, length: nil))
     }
 
     @Test func halfReceivedRequestsAndUnnamedFoldersAreRemovedAtStart() async throws {
@@ -211,7 +249,7 @@ struct OperationRegistryTests {
             return
         }
         #expect(jobs.map(\.document) == [0, 1])
-        #expect(try registry.spool.read(registry.spool.input("early", 1)) == [3])
+        #expect(try await content(registry, "early", 1) == [3])
         // Not committed yet: unknown to clients, and a result waits.
         #expect(await registry.lookup(id: "early", clientID: "alice") == .unknown)
         let recording = Task { try await registry.record([signed("early", 0, [7])]) }

@@ -4,25 +4,36 @@ import Testing
 
 @testable import Gateway
 
-/// A document's first bytes wait in memory: a small document signed from its digest never makes
-/// a file, a kept one is written whole at `finish`, a large one spills as it grows.
+/// A request's documents go one after another into one file, `documents.in`, each at the offset
+/// its row keeps. A document's first bytes wait in memory: a small document signed from its
+/// digest never reaches the file, a kept one is written whole at `finish`, a large one spills as
+/// it grows.
 struct SpoolFileSinkTests {
-    static func folder() throws -> (IncomingFolder, Workspace) {
+    static func folder() throws -> (IncomingFolder, SpoolContentFile, Workspace) {
         let workspace = try Workspace("sink")
         try FileManager.default.createDirectory(at: workspace.url("in"), withIntermediateDirectories: true)
-        return (IncomingFolder(path: workspace.path("in")), workspace)
+        let folder = IncomingFolder(path: workspace.path("in"))
+        return (folder, SpoolContentFile(folder: folder), workspace)
     }
 
     static func files(_ folder: IncomingFolder) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
     }
 
+    static func contents(_ folder: IncomingFolder) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(folder.path)/\(SpoolContentFile.name)")))
+    }
+
+    static func bytes(_ count: Int, seed: UInt8) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31) &+ seed }
+    }
+
     @Test func aSmallDocumentWaitsInMemoryUntilItIsKeptOrDiscarded() throws {
-        let (folder, workspace) = try Self.folder()
+        let (folder, file, workspace) = try Self.folder()
         defer { withExtendedLifetime(workspace) {} }
-        let kept = SpoolFileSink(folder: folder, document: 0)
-        let discarded = SpoolFileSink(folder: folder, document: 1)
-        let bytes = [UInt8]((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let kept = SpoolFileSink(file: file, folder: folder, document: 0)
+        let discarded = SpoolFileSink(file: file, folder: folder, document: 1)
+        let bytes = Self.bytes(100_000, seed: 0)
         for sink in [kept, discarded] {
             try bytes.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[..<60_000])) }
             try bytes.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[60_000...])) }
@@ -31,33 +42,66 @@ struct SpoolFileSinkTests {
         discarded.discardFile()
         let digest = kept.finish()
         try folder.syncs.wait()
-        #expect(try Self.files(folder) == ["0.in"])
-        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(folder.path)/0.in")) == Data(bytes))
+        #expect(try Self.files(folder) == [SpoolContentFile.name])
+        #expect(try Self.contents(folder) == bytes)
+        #expect(kept.offset == 0 && discarded.offset == nil)
         #expect(digest == discarded.finish())
         #expect(kept.length == bytes.count)
     }
 
-    @Test func aLargeDocumentSpillsToItsFileAsItGrows() throws {
-        let (folder, workspace) = try Self.folder()
+    /// Large and small documents, kept and discarded, in the order a body brings them: each kept
+    /// one's bytes are at its offset; a spilled one that is discarded leaves bytes no row names.
+    @Test func documentsFollowEachOtherAtTheirOffsets() throws {
+        let (folder, file, workspace) = try Self.folder()
         defer { withExtendedLifetime(workspace) {} }
-        let sink = SpoolFileSink(folder: folder, document: 3)
-        let piece = [UInt8](repeating: 0x5A, count: 100_000)
-        for _ in 0..<3 { try piece.withUnsafeBytes { try sink.write($0) } }
-        // Past the limit: the file holds everything so far.
-        #expect(try Self.files(folder) == ["3.in"])
-        _ = sink.finish()
+        let plan: [(size: Int, kept: Bool)] = [
+            (300_000, true), (10, true), (400_000, false), (0, true), (70_000, false), (500_000, true),
+        ]
+        var sinks: [SpoolFileSink] = []
+        for (index, entry) in plan.enumerated() {
+            let sink = SpoolFileSink(file: file, folder: folder, document: index)
+            let bytes = Self.bytes(entry.size, seed: UInt8(index))
+            // In pieces of 64 KiB, as a body arrives.
+            for start in stride(from: 0, to: bytes.count, by: 65_536) {
+                try bytes.withUnsafeBytes {
+                    try sink.write(UnsafeRawBufferPointer(rebasing: $0[start..<min(start + 65_536, bytes.count)]))
+                }
+            }
+            if entry.kept { _ = sink.finish() } else { sink.discardFile() }
+            sinks.append(sink)
+        }
         try folder.syncs.wait()
-        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(folder.path)/3.in")).count == 300_000)
-        // A spilled document signed from its digest leaves nothing either.
-        let other = SpoolFileSink(folder: folder, document: 4)
-        for _ in 0..<3 { try piece.withUnsafeBytes { try other.write($0) } }
-        other.discardFile()
-        #expect(try Self.files(folder) == ["3.in"])
+        let written = try Self.contents(folder)
+        // The discarded 400 KB document had spilled; the 70 KB one never reached the file.
+        #expect(written.count == 300_000 + 10 + 400_000 + 0 + 500_000)
+        for (index, entry) in plan.enumerated() {
+            guard entry.kept else {
+                #expect(sinks[index].offset == nil)
+                continue
+            }
+            let offset = try #require(sinks[index].offset)
+            #expect(Array(written[offset..<(offset + entry.size)]) == Self.bytes(entry.size, seed: UInt8(index)))
+        }
+        #expect(sinks.compactMap(\.offset) == [0, 300_000, 700_010, 700_010])
+    }
+
+    /// Two documents cannot be written at once: their bytes would interleave.
+    @Test func aSecondDocumentCannotSpillWhileOneIsBeingWritten() throws {
+        let (folder, file, workspace) = try Self.folder()
+        defer { withExtendedLifetime(workspace) {} }
+        let first = SpoolFileSink(file: file, folder: folder, document: 0)
+        let second = SpoolFileSink(file: file, folder: folder, document: 1)
+        let piece = [UInt8](repeating: 0x5A, count: 300_000)
+        try piece.withUnsafeBytes { try first.write($0) }
+        #expect(throws: Spool.Problem.self) { try piece.withUnsafeBytes { try second.write($0) } }
+        _ = first.finish()
+        try piece.withUnsafeBytes { try second.write($0) }
+        #expect(second.offset == 300_000)
     }
 
     @Test func aFileThatCannotBeMadeFailsTheWait() throws {
-        let (folder, workspace) = try Self.folder()
-        let sink = SpoolFileSink(folder: folder, document: 0)
+        let (folder, file, workspace) = try Self.folder()
+        let sink = SpoolFileSink(file: file, folder: folder, document: 0)
         try [UInt8](repeating: 1, count: 10).withUnsafeBytes { try sink.write($0) }
         try FileManager.default.removeItem(at: workspace.url("in"))
         _ = sink.finish()

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import TestSupport
 import Testing
@@ -8,20 +9,39 @@ import Testing
 /// its document, and base64 made chunk by chunk equals base64 of the whole (docs/durability.md).
 @Suite
 struct StoredResultTests {
-    /// The hub checks that a PAdES result starts with its spool file piece by piece (1 MiB).
-    @Test func aResultStartsWithItsSpoolFileOrNot() throws {
+    /// The hub checks that a PAdES result starts with its document piece by piece, the document
+    /// being a whole file (`<n>.in`, older builds) or a range of its operation's `documents.in`,
+    /// between other documents' bytes; reading and hashing a range see only its bytes.
+    @Test(arguments: [false, true])
+    func aResultStartsWithItsDocumentOrNot(inSharedFile: Bool) throws {
         let ws = try Workspace("prefix")
         var random = SeededRandom(seed: 9)
         let document = (0..<(2_500_000)).map { _ in UInt8.random(in: 0...255, using: &random) }
-        try ws.write("doc.in", document)
-        let path = ws.path("doc.in")
-        #expect(try Spool.prefixLength(of: path, in: document + [1, 2, 3]) == document.count)
-        #expect(try Spool.prefixLength(of: path, in: document) == document.count)
+        let before = [UInt8](repeating: 0xAA, count: inSharedFile ? 300_001 : 0)
+        let after = [UInt8](repeating: 0xBB, count: inSharedFile ? 70_000 : 0)
+        try ws.write("doc.in", before + document + after)
+        let range = SpoolRange(
+            path: ws.path("doc.in"), offset: before.count, length: inSharedFile ? document.count : nil)
+        #expect(try Spool.prefixLength(of: range, in: document + [1, 2, 3]) == document.count)
+        #expect(try Spool.prefixLength(of: range, in: document) == document.count)
         var changed = document + [1]
         changed[1_900_000] ^= 1
-        #expect(try Spool.prefixLength(of: path, in: changed) == nil, "a byte differs in the second piece")
-        #expect(try Spool.prefixLength(of: path, in: Array(document.prefix(1_500_000))) == nil, "shorter than the file")
-        #expect(throws: Spool.Problem.self) { try Spool.prefixLength(of: ws.path("gone.in"), in: document) }
+        #expect(try Spool.prefixLength(of: range, in: changed) == nil, "a byte differs in the second piece")
+        #expect(try Spool.prefixLength(of: range, in: Array(document.prefix(1_500_000))) == nil, "shorter than it")
+        var gone = range
+        gone.path = ws.path("gone.in")
+        #expect(throws: Spool.Problem.self) { try Spool.prefixLength(of: gone, in: document) }
+        #expect(try Spool.read(range) == document)
+        let hashed = try Spool.hash(range)
+        #expect(hashed.length == document.count)
+        #expect(hashed.hash.finalize() == SHA256.hash(data: document))
+        // A range the file does not hold whole is an error, never a shorter document.
+        if inSharedFile {
+            var past = range
+            past.offset += after.count + 1
+            #expect(throws: Spool.Problem.self) { try Spool.hash(past) }
+            #expect(throws: Spool.Problem.self) { try Spool.read(past) }
+        }
     }
 
     @Test func anUpdateThatKeepsTheDocumentIsStoredAsWhatItAdds() {
