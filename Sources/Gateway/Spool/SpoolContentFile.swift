@@ -59,6 +59,18 @@ final class SpoolContentFile: @unchecked Sendable {
         if writer == document { writer = nil }
     }
 
+    /// Document `document`, written from `offset` to `end`, is not kept (it is signed from its
+    /// digest): when nothing follows it, the file is cut back to `offset`, so its bytes are
+    /// never synced. Bytes that something follows stay, named by no row.
+    func discard(_ document: Int, from offset: Int, to end: Int) {
+        finished(document)
+        guard fd >= 0, end == size, offset <= size, ftruncate(fd, off_t(offset)) == 0,
+            lseek(fd, off_t(offset), SEEK_SET) == off_t(offset)
+        else { return }
+        unsynced = max(0, unsynced - (size - offset))
+        size = offset
+    }
+
     /// Syncs what was written in the background once `syncThreshold` bytes are unsynced, so the
     /// sync before the `202` finds little left to write.
     func syncIfDue(_ syncs: BackgroundSyncs) {

@@ -12,7 +12,7 @@ import Foundation
 /// The first `memoryLimit` bytes are held in memory until the document is known to need the
 /// file (`finish`) or outgrows them: a document signed from its digest alone (detached CAdES)
 /// whose entry names its type before the next document starts never touches the disk. A spilled
-/// one that turns out to be signed from its digest leaves its bytes in the file, named by no row.
+/// one that turns out to be signed from its digest is cut from the end of the file.
 final class SpoolFileSink: DocumentSink {
     /// Per document being received; one per request at a time on the JSON path.
     static let memoryLimit = 256 * 1024
@@ -86,12 +86,13 @@ final class SpoolFileSink: DocumentSink {
     }
 
     /// The document is whole and signed from its digest: nothing more of it is written, and
-    /// what it spilled stays in the file unnamed.
+    /// what it spilled is cut from the file when it is the file's end (it is, unless the next
+    /// document started before its type was known), else stays there unnamed.
     func discardFile() {
         _ = finalDigest()
         held = []
         closed = true
-        if offset != nil { file.finished(document) }
+        if let offset { file.discard(document, from: offset, to: offset + length) }
         offset = nil
     }
 }
