@@ -53,6 +53,7 @@ struct Spool: Sendable {
         }
         return SpoolRange(path: input(operationID, index), offset: 0, length: nil)
     }
+
     func output(_ operationID: String, _ document: Int) -> String { "\(root)/\(operationID)/\(document).out" }
 
     /// A new folder for a request being received.
@@ -186,8 +187,9 @@ struct Spool: Sendable {
         guard fsync(fd) == 0 else { throw Problem("cannot sync", path) }
     }
 
-    /// The file's length when `bytes` starts with the whole file, nil when it does not (compared
-    /// piece by piece, never the whole file at once). Throws when the file cannot be read.
+    /// The document's length when `bytes` starts with the whole document (its range), nil when it
+    /// does not (compared piece by piece, never the whole document at once). Throws when the
+    /// range cannot be read.
     static func prefixLength(of range: SpoolRange, in bytes: [UInt8]) throws -> Int? {
         var offset = 0
         let whole = try readPieces(range) { piece in
@@ -203,8 +205,8 @@ struct Spool: Sendable {
         return whole ? offset : nil
     }
 
-    /// The SHA-256 state after the whole file, not finalized (a signed PDF's hash goes on over
-    /// what was appended to it), and the file's length.
+    /// The SHA-256 state after the whole document, not finalized (a signed PDF's hash goes on
+    /// over what was appended to it), and the document's length.
     static func hash(_ range: SpoolRange) throws -> (hash: SHA256, length: Int) {
         var hasher = SHA256()
         var length = 0
