@@ -443,37 +443,32 @@ actor SignerHub: Service {
         code: SignatureCheck.rejectionCode, message: "the document's content is gone")
 
     /// Checks what a signer appended to a PAdES document (`RESULT.appended`) against the document:
-    /// going on from the intake's hash state when it is held (`original`), else from the spool
-    /// file, hashed as it is read. The signed PDF is never put together in memory.
+    /// going on from the intake's hash state when it is held (`held`), else from the document's
+    /// range, hashed as it is read. The signed PDF is never put together in memory.
     private nonisolated static func checkAppended(
         _ tail: [UInt8], of id: WireMessage.JobID, document: DocumentRecord, against check: SignatureCheck,
-        spool: Spool, original: IntakeHashes.Original?
+        spool: Spool, original held: IntakeHashes.Original?
     ) async -> Result<StoredResult, SigningError> {
         guard document.signature.signatureType.uppercased() == "PADES" else {
             return .failure(
                 .init(code: SignatureCheck.rejectionCode, message: "only a PAdES result can be sent as appended"))
         }
-        if let original {
-            do throws(SigningError) {
-                try check.checkPAdES(appended: tail, toOriginal: original.hash, length: original.length)
-                return .success(StoredResult(keepsInput: true, tail: tail))
+        let original: IntakeHashes.Original
+        if let held {
+            original = held
+        } else {
+            let range = spool.content(id.operationID, id.document, document)
+            do {
+                original = try await BlockingIO.run { try Spool.hash(range) }
             } catch {
-                return .failure(error)
+                return .failure(Self.contentGone)
             }
         }
-        let range = spool.content(id.operationID, id.document, document)
-        do {
-            return try await BlockingIO.run { () throws -> Result<StoredResult, SigningError> in
-                let original = try Spool.hash(range)
-                do throws(SigningError) {
-                    try check.checkPAdES(appended: tail, toOriginal: original.hash, length: original.length)
-                    return .success(StoredResult(keepsInput: true, tail: tail))
-                } catch {
-                    return .failure(error)
-                }
-            }
+        do throws(SigningError) {
+            try check.checkPAdES(appended: tail, toOriginal: original.hash, length: original.length)
+            return .success(StoredResult(keepsInput: true, tail: tail))
         } catch {
-            return .failure(Self.contentGone)
+            return .failure(error)
         }
     }
 
@@ -506,8 +501,7 @@ actor SignerHub: Service {
             } catch let error as SigningError {
                 return .failure(error)
             } catch {
-                return .failure(
-                    Self.contentGone)
+                return .failure(Self.contentGone)
             }
         }
         guard signatureType.uppercased() == "PADES" else {

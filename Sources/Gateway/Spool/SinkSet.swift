@@ -5,17 +5,17 @@ import Foundation
 /// `documents.in` (`SpoolContentFile`). Used by one task at a time
 /// (the one reading the body), then read by the handler that awaited it.
 ///
-/// A document signed from its digest alone (detached CAdES) keeps no file: it is hashed as it
-/// arrives, held in memory while it is small (`SpoolFileSink.memoryLimit`), and its file — if it
-/// outgrew that — is removed as soon as its entry says how it is signed, or at the end. Every
-/// other file is written and synced in the background once its document is whole.
+/// A document signed from its digest alone (detached CAdES) keeps no bytes: it is hashed as it
+/// arrives, held in memory while it is small (`SpoolFileSink.memoryLimit`), and what it spilled
+/// is cut from the file's end as soon as its entry says how it is signed, or at the end. Every
+/// other document is written whole; the file is synced in the background as it grows.
 final class SinkSet: @unchecked Sendable {
     let folder: IncomingFolder
     let maxDocuments: Int
     private let file: SpoolContentFile
     private var sinks: [Int: SpoolFileSink] = [:]
     private var last: Int?
-    /// Documents whose file is synced or removed.
+    /// Documents whose bytes are kept or discarded.
     private var settled: Set<Int> = []
 
     init(folder: IncomingFolder, maxDocuments: Int) {
@@ -32,7 +32,7 @@ final class SinkSet: @unchecked Sendable {
             throw APIError.badRequest("INVALID_JSON", "documents[\(document)] has content twice")
         }
         // Documents come in order: the one before is whole. Unless its entry said how it is
-        // signed, its file is kept and can be synced now.
+        // signed, its bytes are kept.
         if let previous = last { settle(previous, keepFile: true) }
         last = document
         let sink = SpoolFileSink(file: file, folder: folder, document: document)
@@ -41,7 +41,7 @@ final class SinkSet: @unchecked Sendable {
     }
 
     /// Document `document`'s entry is whole, with its signature type (nil: none given, the
-    /// request will be refused; the file is kept until then).
+    /// request will be refused; its bytes are kept until then).
     func ended(_ document: Int, signatureType: String?) {
         settle(document, keepFile: !(signatureType.map(SignatureParameters.signsDigestOnly) ?? false))
     }
@@ -51,8 +51,8 @@ final class SinkSet: @unchecked Sendable {
         if keepFile { _ = sink.finish() } else { sink.discardFile() }
     }
 
-    /// Closes every file, removing those of documents signed from their digest (`signatureTypes`
-    /// has each document's type); what each received.
+    /// Ends every document, discarding those signed from their digest (`signatureTypes` has each
+    /// document's type); what each received.
     func finish(signatureTypes: [String?]) -> [Int: ReceivedContent] {
         for (document, type) in signatureTypes.enumerated()
         where type.map(SignatureParameters.signsDigestOnly) ?? false {

@@ -207,7 +207,7 @@ struct Spool: Sendable {
 
     /// The SHA-256 state after the whole document, not finalized (a signed PDF's hash goes on
     /// over what was appended to it), and the document's length.
-    static func hash(_ range: SpoolRange) throws -> (hash: SHA256, length: Int) {
+    static func hash(_ range: SpoolRange) throws -> IntakeHashes.Original {
         var hasher = SHA256()
         var length = 0
         _ = try readPieces(range) { piece in
@@ -215,7 +215,7 @@ struct Spool: Sendable {
             length += piece.count
             return true
         }
-        return (hasher, length)
+        return IntakeHashes.Original(hash: hasher, length: length)
     }
 
     /// Reads the range in 256 KiB pieces, each handed to `body` (which returns false to stop);
